@@ -1,0 +1,218 @@
+//! The parity app: the same small app as `shared/parity/twin/app.py` (the
+//! real Flask-Login), written on actix-login, so the parity driver can
+//! compare them response by response. Routes and variables: the parity
+//! harness's ROUTES.md. A second example of the API, written as an app would
+//! be.
+//!
+//! ```sh
+//! cargo run --example parity            # then: curl -i 127.0.0.1:8080/login?id=1
+//! ```
+
+use std::{
+    collections::HashSet,
+    env,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use actix_login::{
+    confirm_login, fresh_login_required, get_flashed_messages, login_fresh, login_required, login_user, logout_user,
+    set_permanent, user_loader, CurrentUser, LoginManager, LoginOptions, Profile, RememberCookie, SessionProtection,
+    Signal, User,
+};
+use actix_session::{storage::CookieSessionStore, SessionMiddleware};
+use actix_web::{cookie::Key, get, web, App, HttpRequest, HttpResponse, HttpServer};
+
+#[derive(Clone)]
+struct Account {
+    id: &'static str,
+    active: bool,
+}
+
+impl User for Account {
+    fn get_id(&self) -> String {
+        self.id.to_owned()
+    }
+
+    fn is_active(&self) -> bool {
+        self.active
+    }
+}
+
+const USERS: [Account; 3] = [
+    Account { id: "1", active: true },  // alice
+    Account { id: "2", active: false }, // bob
+    Account { id: "3", active: true },  // carol
+];
+
+fn find(id: &str) -> Option<Account> {
+    USERS.iter().find(|u| u.id == id).cloned()
+}
+
+/// Ids the loader no longer knows (`/forget`).
+type Forgotten = web::Data<Mutex<HashSet<String>>>;
+/// Signal names received since the last `/signals`.
+type Received = Arc<Mutex<Vec<&'static str>>>;
+
+#[user_loader]
+async fn load_user(id: &str, forgotten: Forgotten) -> Option<Account> {
+    if forgotten.lock().unwrap().contains(id) {
+        return None;
+    }
+    find(id)
+}
+
+fn text(body: impl Into<String>) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(body.into())
+}
+
+fn arg(query: &[(String, String)], name: &str) -> Option<String> {
+    query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+}
+
+type Query = web::Query<Vec<(String, String)>>;
+
+#[get("/")]
+async fn index(req: HttpRequest, user: CurrentUser<Account>) -> HttpResponse {
+    match user.get_id() {
+        Some(id) if user.is_authenticated() => text(format!("user={id} fresh={}", u8::from(login_fresh(&req)))),
+        _ => text("anonymous"),
+    }
+}
+
+#[get("/login")]
+async fn login(req: HttpRequest, query: Query) -> actix_web::Result<HttpResponse> {
+    let Some(user) = find(&arg(&query, "id").unwrap_or_default()) else {
+        return Ok(HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("no such user"));
+    };
+    if arg(&query, "permanent").as_deref() == Some("1") {
+        set_permanent(&req, true)?;
+    }
+    let options = LoginOptions::new()
+        .remember(arg(&query, "remember").as_deref() == Some("1"))
+        .force(arg(&query, "force").as_deref() == Some("1"));
+    Ok(text(if login_user(&req, user, options)? { "ok" } else { "refused" }))
+}
+
+#[get("/logout")]
+async fn logout(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    logout_user(&req).await?;
+    Ok(text("bye"))
+}
+
+#[get("/protected")]
+#[login_required]
+async fn protected(user: CurrentUser<Account>) -> HttpResponse {
+    text(format!("protected {}", user.get_id().unwrap_or_default()))
+}
+
+#[get("/fresh")]
+#[fresh_login_required]
+async fn fresh(user: CurrentUser<Account>) -> HttpResponse {
+    text(format!("fresh {}", user.get_id().unwrap_or_default()))
+}
+
+#[get("/confirm")]
+#[login_required]
+async fn confirm(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    confirm_login(&req)?;
+    Ok(text("confirmed"))
+}
+
+fn flash_page(label: &str, req: &HttpRequest, query: &Query) -> HttpResponse {
+    let flashes: Vec<String> = get_flashed_messages(req)
+        .into_iter()
+        .map(|(category, message)| format!("{category}:{message}"))
+        .collect();
+    let next = arg(query, "next").unwrap_or_default();
+    text(format!("{label} next={next} flashes={}", flashes.join(";")))
+}
+
+#[get("/login-page")]
+async fn login_page(req: HttpRequest, query: Query) -> HttpResponse {
+    flash_page("login-page", &req, &query)
+}
+
+#[get("/reauth")]
+async fn reauth(req: HttpRequest, query: Query) -> HttpResponse {
+    flash_page("reauth", &req, &query)
+}
+
+#[get("/forget")]
+async fn forget(query: Query, forgotten: Forgotten) -> HttpResponse {
+    forgotten.lock().unwrap().insert(arg(&query, "id").unwrap_or_default());
+    text("forgotten")
+}
+
+#[get("/signals")]
+async fn signals(received: web::Data<Received>) -> HttpResponse {
+    let names = std::mem::take(&mut *received.lock().unwrap());
+    text(format!("signals={}", names.join(",")))
+}
+
+fn var(name: &str, default: &str) -> String {
+    env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let port: u16 = var("PARITY_PORT", "8080").parse().expect("PARITY_PORT is a port number");
+    let profile: Profile = var("PARITY_PROFILE", "0.6.3").parse().expect("PARITY_PROFILE");
+    let protection: SessionProtection = var("PARITY_SESSION_PROTECTION", "basic").parse().expect("PARITY_SESSION_PROTECTION");
+    let days: u64 = var("PARITY_REMEMBER_COOKIE_DAYS", "365").parse().expect("PARITY_REMEMBER_COOKIE_DAYS");
+    let secret = var("PARITY_SECRET", "parity-secret");
+
+    let received: Received = Arc::default();
+    let mut builder = LoginManager::builder(load_user)
+        .profile(profile)
+        .secret_key(&secret)
+        .session_protection(protection)
+        .login_view(var("PARITY_LOGIN_VIEW", "/login-page"))
+        .refresh_view(var("PARITY_REFRESH_VIEW", "/reauth"))
+        .login_message(Some(&var("PARITY_LOGIN_MESSAGE", "Please log in to access this page.")))
+        .remember_cookie(
+            RememberCookie::new()
+                .name(var("PARITY_REMEMBER_COOKIE_NAME", "remember_token"))
+                .duration(Duration::from_secs(days * 24 * 3600)),
+        );
+    for signal in [
+        Signal::LoggedIn,
+        Signal::LoggedOut,
+        Signal::LoadedFromCookie,
+        Signal::LoginConfirmed,
+        Signal::Unauthorized,
+        Signal::NeedsRefresh,
+        Signal::SessionProtected,
+    ] {
+        let received = received.clone();
+        builder = builder.on(signal, move |event| received.lock().unwrap().push(event.signal.name()));
+    }
+    let manager = builder.build();
+
+    // The session cookie's own key: any 64 bytes; derived from the secret so
+    // restarts keep sessions.
+    let key = Key::derive_from(format!("{secret:<32}").as_bytes());
+    let forgotten: Forgotten = web::Data::new(Mutex::new(HashSet::new()));
+    let received = web::Data::new(received);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(forgotten.clone())
+            .app_data(received.clone())
+            .wrap(manager.clone())
+            .wrap(SessionMiddleware::builder(CookieSessionStore::default(), key.clone()).cookie_secure(false).build())
+            .service(index)
+            .service(login)
+            .service(logout)
+            .service(protected)
+            .service(fresh)
+            .service(confirm)
+            .service(login_page)
+            .service(reauth)
+            .service(forget)
+            .service(signals)
+    })
+    .workers(2)
+    .bind(("127.0.0.1", port))?;
+    println!("ready");
+    server.run().await
+}

@@ -1,0 +1,174 @@
+//! `#[login_required]`, `#[fresh_login_required]` and `#[anonymous_required]`:
+//! one rewrite that puts the library's guard extractor first in the
+//! handler's arguments.
+//!
+//! ```text
+//! #[login_required]                 async fn settings(
+//! async fn settings(         ==>        __actix_login_guard: ::actix_login::LoginRequired,
+//!     form: web::Form<F>,               form: web::Form<F>,
+//! ) -> impl Responder {..}          ) -> impl Responder {..}
+//! ```
+//!
+//! actix-web extracts the arguments in order and stops at the first that
+//! fails, so the guard answers an anonymous request before any body
+//! extractor reads the payload. Everything else about the function (its
+//! other attributes, including `#[get(..)]`, its docs, visibility, generics,
+//! where clause, return type and body) is left as written.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::ToTokens;
+use syn::{FnArg, Pat, PatIdent, PatType, Token, Type, TypePath};
+
+use crate::parse::{both, input_and_compile_error, Errors, FnItem, MacroArgs};
+
+/// Which guard to insert.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Guard {
+    /// `#[login_required]`: `actix_login::LoginRequired`.
+    Login,
+    /// `#[fresh_login_required]`: `actix_login::FreshLoginRequired`.
+    FreshLogin,
+    /// `#[anonymous_required]`: `actix_login::AnonymousRequired`.
+    Anonymous,
+}
+
+impl Guard {
+    fn attribute(self) -> &'static str {
+        match self {
+            Guard::Login => "login_required",
+            Guard::FreshLogin => "fresh_login_required",
+            Guard::Anonymous => "anonymous_required",
+        }
+    }
+
+    fn extractor(self) -> &'static str {
+        match self {
+            Guard::Login => "LoginRequired",
+            Guard::FreshLogin => "FreshLoginRequired",
+            Guard::Anonymous => "AnonymousRequired",
+        }
+    }
+}
+
+/// A handler that passed every check.
+struct Handler {
+    args: MacroArgs,
+    item: FnItem,
+}
+
+/// The macro: parse, check, rewrite; on error the item is returned unchanged
+/// with the errors after it.
+pub(crate) fn expand(guard: Guard, args: TokenStream, item: TokenStream) -> TokenStream {
+    match parse(guard, args, item.clone()) {
+        Ok(handler) => generate(guard, handler),
+        Err(err) => input_and_compile_error(item, err),
+    }
+}
+
+fn parse(guard: Guard, args: TokenStream, item: TokenStream) -> syn::Result<Handler> {
+    let not_async = format!(
+        "`#[{}]` can only be used on `async fn` handlers",
+        guard.attribute()
+    );
+    let args = MacroArgs::parse(args);
+    let item = FnItem::parse_item(item, &not_async).and_then(|item| check(guard, item, &not_async));
+    let (args, item) = both(args, item)?;
+    Ok(Handler { args, item })
+}
+
+/// Rejects what cannot be a handler, every problem at once.
+fn check(guard: Guard, item: FnItem, not_async: &str) -> syn::Result<FnItem> {
+    let mut errors = Errors::default();
+    let sig = &item.sig;
+    if sig.asyncness.is_none() {
+        errors.push(syn::Error::new(sig.fn_token.span, not_async));
+    }
+    if let Some(receiver) = sig.receiver() {
+        errors.push(syn::Error::new_spanned(
+            receiver,
+            format!(
+                "`#[{}]` cannot be used on a method with a `self` receiver: \
+                 actix-web handlers are free functions or associated functions without `self`",
+                guard.attribute()
+            ),
+        ));
+    }
+    errors.finish()?;
+    Ok(item)
+}
+
+fn generate(guard: Guard, handler: Handler) -> TokenStream {
+    let Handler { args, mut item } = handler;
+    let MacroArgs { krate, krate_span } = args;
+
+    // Mixed-site hygiene: the binding can clash with none of the user's.
+    let binding = Ident::new("__actix_login_guard", Span::mixed_site());
+    let mut extractor = krate;
+    extractor
+        .segments
+        .push(Ident::new(guard.extractor(), krate_span).into());
+    let guard_arg = FnArg::Typed(PatType {
+        attrs: Vec::new(),
+        pat: Box::new(Pat::Ident(PatIdent {
+            attrs: Vec::new(),
+            by_ref: None,
+            mutability: None,
+            ident: binding,
+            subpat: None,
+        })),
+        colon_token: Token![:](krate_span),
+        ty: Box::new(Type::Path(TypePath {
+            qself: None,
+            path: extractor,
+        })),
+    });
+    item.sig.inputs.insert(0, guard_arg);
+
+    item.into_token_stream()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn expand_to_string(guard: Guard, args: TokenStream, item: TokenStream) -> String {
+        expand(guard, args, item).to_string()
+    }
+
+    #[test]
+    fn guard_is_the_first_argument() {
+        let out = expand_to_string(
+            Guard::Login,
+            quote!(),
+            quote!(#[get("/")] pub async fn index(q: Query<Q>) -> &'static str { "x" }),
+        );
+        assert_eq!(
+            out,
+            quote!(#[get("/")] pub async fn index(__actix_login_guard: ::actix_login::LoginRequired, q: Query<Q>) -> &'static str { "x" })
+                .to_string()
+        );
+    }
+
+    #[test]
+    fn fresh_guard_and_crate_override() {
+        let out = expand_to_string(
+            Guard::FreshLogin,
+            quote!(crate = "reexport::login"),
+            quote!(async fn index() -> HttpResponse { todo!() }),
+        );
+        assert_eq!(
+            out,
+            quote!(async fn index(__actix_login_guard: reexport::login::FreshLoginRequired) -> HttpResponse { todo!() })
+                .to_string()
+        );
+    }
+
+    #[test]
+    fn errors_keep_the_item() {
+        let item = quote!(fn index(&self) -> HttpResponse { todo!() });
+        let out = expand_to_string(Guard::Login, quote!(bogus), item.clone());
+        assert!(out.starts_with(&item.to_string()), "{out}");
+        assert_eq!(out.matches("compile_error").count(), 3, "{out}");
+    }
+}

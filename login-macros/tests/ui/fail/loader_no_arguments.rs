@@ -1,0 +1,17 @@
+use actix_login::{user_loader, User};
+
+#[derive(Clone)]
+struct Account;
+
+impl User for Account {
+    fn get_id(&self) -> String {
+        String::new()
+    }
+}
+
+#[user_loader]
+async fn load_user() -> Option<Account> {
+    None
+}
+
+fn main() {}

@@ -1,0 +1,130 @@
+//! # actix-login
+//!
+//! User session management for [actix-web], ported from Python's
+//! [Flask-Login]: log a user in with one call, guard a handler with one
+//! attribute, remember users across browser restarts with a signed cookie,
+//! and notice when a session moves to another client.
+//!
+//! Sessions are [actix-session]'s (cookie or Redis store, unchanged). The
+//! remember cookie is byte-compatible with Flask-Login's — 0.6.3's by
+//! default, 0.2.4's with [`Profile::V0_2_4`] — so an app can move from Flask
+//! to Rust without logging its users out.
+//!
+//! ## Quick start
+//!
+//! ```no_run
+//! use actix_login::{
+//!     login_user, logout_user, login_required, user_loader, CurrentUser, LoginManager,
+//!     LoginOptions, User,
+//! };
+//! use actix_session::{storage::CookieSessionStore, SessionMiddleware};
+//! use actix_web::{cookie::Key, get, web, App, HttpRequest, HttpResponse, HttpServer, Responder};
+//!
+//! #[derive(Clone)]
+//! struct Account { id: String, name: String }
+//!
+//! impl User for Account {
+//!     fn get_id(&self) -> String { self.id.clone() }
+//! }
+//!
+//! // Called (at most once per request, only when something asks) with the
+//! // id stored at login. Extra arguments are actix extractors.
+//! #[user_loader]
+//! async fn load_user(id: &str) -> Option<Account> {
+//!     (id == "1").then(|| Account { id: "1".into(), name: "alice".into() })
+//! }
+//!
+//! #[get("/login")]
+//! async fn login(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+//!     // ... check a password first ...
+//!     let alice = Account { id: "1".into(), name: "alice".into() };
+//!     login_user(&req, alice, LoginOptions::new().remember(true))?;
+//!     Ok(HttpResponse::Ok().body("logged in"))
+//! }
+//!
+//! #[get("/")]
+//! #[login_required]
+//! async fn home(user: CurrentUser<Account>) -> impl Responder {
+//!     format!("hello {}", user.user().map(|u| u.name.as_str()).unwrap_or(""))
+//! }
+//!
+//! #[get("/logout")]
+//! async fn logout(req: HttpRequest) -> actix_web::Result<&'static str> {
+//!     logout_user(&req).await?;
+//!     Ok("bye")
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let manager = LoginManager::builder(load_user)
+//!         .secret_key(&std::env::var("SECRET_KEY").expect("SECRET_KEY"))
+//!         .login_view("/login")
+//!         .build();
+//!     let key = Key::generate();
+//!     HttpServer::new(move || {
+//!         App::new()
+//!             // Order matters: the login manager first, so it runs inside
+//!             // the session middleware.
+//!             .wrap(manager.clone())
+//!             .wrap(SessionMiddleware::new(CookieSessionStore::default(), key.clone()))
+//!             .service(login)
+//!             .service(home)
+//!             .service(logout)
+//!     })
+//!     .bind(("127.0.0.1", 8080))?
+//!     .run()
+//!     .await
+//! }
+//! ```
+//!
+//! ## One request
+//!
+//! The [`LoginManager`] middleware only puts a small state into the request.
+//! The user is loaded the first time something asks — the [`CurrentUser`]
+//! extractor or a guard — from the session's user id, else the remember
+//! cookie, else the [request loader](LoginManagerBuilder::request_loader);
+//! session protection runs at that moment. On the way out the middleware
+//! sets or deletes the remember cookie. A request that never asks costs no
+//! loading, hashing or session write. (The 0.2.4 profile loads before every
+//! request, as Flask-Login 0.2.4 did.)
+//!
+//! [actix-web]: https://actix.rs
+//! [actix-session]: https://docs.rs/actix-session
+//! [Flask-Login]: https://flask-login.readthedocs.io
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod config;
+mod current_user;
+mod flash;
+mod guard;
+mod keys;
+mod login;
+mod manager;
+mod middleware;
+mod protection;
+mod redirect;
+mod remember;
+mod signals;
+mod state;
+mod user;
+
+pub use actix_login_macros::{fresh_login_required, login_required, user_loader};
+pub use config::{Profile, RememberCookie, SameSite, SessionProtection};
+pub use current_user::CurrentUser;
+pub use flash::{flash, get_flashed_messages};
+pub use guard::{needs_refresh, unauthorized, AnonymousRequired, FreshLoginRequired, LoginRequired};
+pub use login::{confirm_login, login_fresh, login_remembered, login_user, logout_user, set_permanent, take_next, LoginOptions};
+pub use manager::{LoginManager, LoginManagerBuilder};
+pub use middleware::LoginMiddleware;
+pub use protection::session_identifier;
+pub use redirect::{login_url, make_next_param};
+pub use remember::make_secure_token;
+pub use signals::{Signal, SignalEvent};
+pub use user::{Anonymous, AnonymousUser, IntoLoadResult, LoaderError, RequestLoader, TokenLoader, User, UserLoader};
+
+/// Re-exports for the code the macros generate. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use actix_web;
+}

@@ -1,0 +1,560 @@
+//! [`LoginManager`]: the settings and callbacks of an application's logins,
+//! built once and shared by every worker.
+
+use std::{net::IpAddr, rc::Rc, sync::Arc, time::Duration};
+
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+
+use crate::{
+    config::{CookieSettings, Profile, RememberCookie, SessionProtection},
+    keys::SessionKeys,
+    remember::Signer,
+    signals::{Signal, SignalEvent, Subscribers},
+    user::{Anonymous, LoaderError, RequestLoader, TokenLoader, User, UserLoader},
+};
+
+type BoxLoad<'a, U> = LocalBoxFuture<'a, Result<Option<U>, LoaderError>>;
+
+pub(crate) trait DynUserLoader<U>: Send + Sync {
+    fn load<'a>(&'a self, id: &'a str, req: &'a HttpRequest) -> BoxLoad<'a, U>;
+}
+
+impl<L: UserLoader + Send + Sync> DynUserLoader<L::User> for L {
+    fn load<'a>(&'a self, id: &'a str, req: &'a HttpRequest) -> BoxLoad<'a, L::User> {
+        Box::pin(self.load_user(id, req))
+    }
+}
+
+pub(crate) trait DynRequestLoader<U>: Send + Sync {
+    fn load<'a>(&'a self, req: &'a HttpRequest) -> BoxLoad<'a, U>;
+}
+
+impl<L: RequestLoader + Send + Sync> DynRequestLoader<L::User> for L {
+    fn load<'a>(&'a self, req: &'a HttpRequest) -> BoxLoad<'a, L::User> {
+        Box::pin(self.load_user_from_request(req))
+    }
+}
+
+pub(crate) trait DynTokenLoader<U>: Send + Sync {
+    fn load<'a>(&'a self, token: &'a str, req: &'a HttpRequest) -> BoxLoad<'a, U>;
+}
+
+impl<L: TokenLoader + Send + Sync> DynTokenLoader<L::User> for L {
+    fn load<'a>(&'a self, token: &'a str, req: &'a HttpRequest) -> BoxLoad<'a, L::User> {
+        Box::pin(self.load_user_from_token(token, req))
+    }
+}
+
+pub(crate) type Handler = Box<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync>;
+pub(crate) type AnonymousFactory = Box<dyn Fn() -> Rc<dyn Anonymous> + Send + Sync>;
+
+/// The settings and callbacks every request of the app shares.
+pub(crate) struct Inner<U> {
+    pub(crate) profile: Profile,
+    pub(crate) protection: SessionProtection,
+    pub(crate) keys: SessionKeys,
+    pub(crate) cookie: CookieSettings,
+    pub(crate) signer: Signer,
+    pub(crate) login_view: Option<String>,
+    pub(crate) scope_login_views: Vec<(String, Option<String>)>,
+    pub(crate) refresh_view: Option<String>,
+    pub(crate) login_message: Option<String>,
+    pub(crate) login_message_category: String,
+    pub(crate) needs_refresh_message: Option<String>,
+    pub(crate) needs_refresh_message_category: String,
+    pub(crate) localize: Option<Box<dyn Fn(&str) -> String + Send + Sync>>,
+    pub(crate) next_field: String,
+    pub(crate) use_session_for_next: bool,
+    pub(crate) force_host: Option<String>,
+    pub(crate) json_for_api_clients: bool,
+    pub(crate) anonymous_redirect: String,
+    pub(crate) fresh_max_age: Option<Duration>,
+    pub(crate) permanent_sessions: bool,
+    pub(crate) trusted_proxies: Vec<IpAddr>,
+    pub(crate) anonymous: Option<AnonymousFactory>,
+    pub(crate) loader: Box<dyn DynUserLoader<U>>,
+    pub(crate) request_loader: Option<Box<dyn DynRequestLoader<U>>>,
+    pub(crate) token_loader: Option<Box<dyn DynTokenLoader<U>>>,
+    pub(crate) unauthorized_handler: Option<Handler>,
+    pub(crate) needs_refresh_handler: Option<Handler>,
+    pub(crate) signals: Subscribers<U>,
+}
+
+impl<U> Inner<U> {
+    pub(crate) fn send(&self, signal: Signal, req: &HttpRequest, user: Option<&U>) {
+        self.signals.send(signal, req, user);
+    }
+
+    pub(crate) fn localized(&self, message: &str) -> String {
+        match &self.localize {
+            Some(f) => f(message),
+            None => message.to_owned(),
+        }
+    }
+}
+
+/// The login manager: Flask-Login's `LoginManager`, and the actix middleware
+/// that gives every request its user.
+///
+/// Build it once with [`LoginManager::builder`], then `.wrap()` it into the
+/// `App` **before** `SessionMiddleware` (actix runs the last-registered
+/// middleware first, so the login middleware then sits inside the session
+/// one and finds the session loaded). It is cheap to clone (one `Arc`), and
+/// `Send + Sync`, so build it outside `HttpServer::new` and move clones in.
+///
+/// ```no_run
+/// use actix_login::{CurrentUser, LoginManager, User, login_required, user_loader};
+/// use actix_session::{storage::CookieSessionStore, SessionMiddleware};
+/// use actix_web::{cookie::Key, get, App, HttpServer, Responder};
+///
+/// #[derive(Clone)]
+/// struct Account { id: String }
+/// impl User for Account { fn get_id(&self) -> String { self.id.clone() } }
+///
+/// #[user_loader]
+/// async fn load_user(id: &str) -> Option<Account> {
+///     (id == "1").then(|| Account { id: id.to_owned() })
+/// }
+///
+/// #[get("/")]
+/// #[login_required]
+/// async fn home(user: CurrentUser<Account>) -> impl Responder {
+///     format!("hello {}", user.get_id().unwrap_or_default())
+/// }
+///
+/// #[actix_web::main]
+/// async fn main() -> std::io::Result<()> {
+///     let secret = std::env::var("SECRET_KEY").expect("SECRET_KEY");
+///     let manager = LoginManager::builder(load_user)
+///         .secret_key(&secret)
+///         .login_view("/login")
+///         .build();
+///     let key = Key::generate();
+///     HttpServer::new(move || {
+///         App::new()
+///             .wrap(manager.clone())
+///             .wrap(SessionMiddleware::new(CookieSessionStore::default(), key.clone()))
+///             .service(home)
+///     })
+///     .bind(("127.0.0.1", 8080))?
+///     .run()
+///     .await
+/// }
+/// ```
+pub struct LoginManager<U: User> {
+    pub(crate) inner: Arc<Inner<U>>,
+}
+
+impl<U: User> Clone for LoginManager<U> {
+    fn clone(&self) -> Self {
+        LoginManager {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<U: User> std::fmt::Debug for LoginManager<U> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("LoginManager")
+            .field("profile", &i.profile)
+            .field("protection", &i.protection)
+            .field("login_view", &i.login_view)
+            .field("refresh_view", &i.refresh_view)
+            .field("remember_cookie", &i.cookie.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<U: User> LoginManager<U> {
+    /// Starts building a manager around the user loader (a
+    /// [`#[user_loader]`](crate::user_loader) function or any [`UserLoader`]).
+    pub fn builder<L>(loader: L) -> LoginManagerBuilder<U>
+    where
+        L: UserLoader<User = U> + Send + Sync,
+    {
+        LoginManagerBuilder::new(Box::new(loader))
+    }
+
+    /// The compatibility profile in force.
+    pub fn profile(&self) -> Profile {
+        self.inner.profile
+    }
+
+    /// Signs `id` the way the remember cookie carries it (`id|hexdigest`),
+    /// e.g. to issue a remember cookie from a test or another service.
+    ///
+    /// ```
+    /// # use actix_login::{LoginManager, User, LoaderError, UserLoader};
+    /// # #[derive(Clone)] struct A; impl User for A { fn get_id(&self) -> String { "1".into() } }
+    /// # struct L; impl UserLoader for L { type User = A;
+    /// #   async fn load_user(&self, _: &str, _: &actix_web::HttpRequest) -> Result<Option<A>, LoaderError> { Ok(None) } }
+    /// let manager = LoginManager::builder(L).secret_key("deterministic").build();
+    /// assert!(manager.encode_cookie("1").starts_with("1|0e9e6e9855fbe6df"));
+    /// assert_eq!(manager.decode_cookie(&manager.encode_cookie("1")).as_deref(), Some("1"));
+    /// ```
+    pub fn encode_cookie(&self, id: &str) -> String {
+        self.inner.signer.encode(id)
+    }
+
+    /// Verifies a remember cookie value (quoted or not) and returns its id:
+    /// `None` for anything not signed by this manager's secret.
+    pub fn decode_cookie(&self, value: &str) -> Option<String> {
+        let raw = crate::remember::unquote_value(value.as_bytes());
+        self.inner.signer.decode(&raw).map(str::to_owned)
+    }
+}
+
+enum Secret {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+/// Builds a [`LoginManager`]. Every setting has Flask-Login's default.
+pub struct LoginManagerBuilder<U: User> {
+    profile: Profile,
+    protection: SessionProtection,
+    secret: Option<Secret>,
+    cookie: RememberCookie,
+    login_view: Option<String>,
+    scope_login_views: Vec<(String, Option<String>)>,
+    refresh_view: Option<String>,
+    login_message: Option<String>,
+    login_message_category: String,
+    needs_refresh_message: Option<String>,
+    needs_refresh_message_category: String,
+    localize: Option<Box<dyn Fn(&str) -> String + Send + Sync>>,
+    next_field: String,
+    use_session_for_next: bool,
+    force_host: Option<String>,
+    json_for_api_clients: bool,
+    anonymous_redirect: String,
+    fresh_max_age: Option<Duration>,
+    permanent_sessions: bool,
+    trusted_proxies: Vec<IpAddr>,
+    anonymous: Option<AnonymousFactory>,
+    loader: Box<dyn DynUserLoader<U>>,
+    request_loader: Option<Box<dyn DynRequestLoader<U>>>,
+    token_loader: Option<Box<dyn DynTokenLoader<U>>>,
+    unauthorized_handler: Option<Handler>,
+    needs_refresh_handler: Option<Handler>,
+    signals: Subscribers<U>,
+}
+
+impl<U: User> LoginManagerBuilder<U> {
+    fn new(loader: Box<dyn DynUserLoader<U>>) -> Self {
+        LoginManagerBuilder {
+            profile: Profile::default(),
+            protection: SessionProtection::Basic,
+            secret: None,
+            cookie: RememberCookie::default(),
+            login_view: None,
+            scope_login_views: Vec::new(),
+            refresh_view: None,
+            login_message: Some("Please log in to access this page.".to_owned()),
+            login_message_category: "message".to_owned(),
+            needs_refresh_message: Some("Please reauthenticate to access this page.".to_owned()),
+            needs_refresh_message_category: "message".to_owned(),
+            localize: None,
+            next_field: "next".to_owned(),
+            use_session_for_next: false,
+            force_host: None,
+            json_for_api_clients: false,
+            anonymous_redirect: "/".to_owned(),
+            fresh_max_age: None,
+            permanent_sessions: false,
+            trusted_proxies: Vec::new(),
+            anonymous: None,
+            loader,
+            request_loader: None,
+            token_loader: None,
+            unauthorized_handler: None,
+            needs_refresh_handler: None,
+            signals: Subscribers::default(),
+        }
+    }
+
+    /// The Flask-Login release to behave like (default [`Profile::V0_6_3`]).
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// The application's secret, which signs remember cookies (Flask's
+    /// `SECRET_KEY`). Required.
+    ///
+    /// A text secret is turned into bytes as the chosen Flask-Login release
+    /// does, so the same `SECRET_KEY` string gives the same cookies: Latin-1
+    /// in 0.6.3, UTF-8 in 0.2.4. Read it from the environment or a secret
+    /// store, never from source code; anyone who knows it can forge a
+    /// remember cookie for any user.
+    pub fn secret_key(mut self, secret: &str) -> Self {
+        self.secret = Some(Secret::Text(secret.to_owned()));
+        self
+    }
+
+    /// The secret as raw bytes (Flask's `SECRET_KEY` given as `bytes`).
+    pub fn secret_key_bytes(mut self, secret: impl Into<Vec<u8>>) -> Self {
+        self.secret = Some(Secret::Bytes(secret.into()));
+        self
+    }
+
+    /// Session protection mode (default [`SessionProtection::Basic`]).
+    pub fn session_protection(mut self, mode: SessionProtection) -> Self {
+        self.protection = mode;
+        self
+    }
+
+    /// The remember cookie's settings.
+    pub fn remember_cookie(mut self, cookie: RememberCookie) -> Self {
+        self.cookie = cookie;
+        self
+    }
+
+    /// Where anonymous users are sent: a path (`/login`), an absolute URL,
+    /// or the name of an actix resource (`.name("login")`). Without one,
+    /// guarded views answer 401.
+    pub fn login_view(mut self, view: impl Into<String>) -> Self {
+        self.login_view = Some(view.into()).filter(|v: &String| !v.is_empty());
+        self
+    }
+
+    /// A login view for the requests under one path prefix, such as an
+    /// actix `Scope` (Flask-Login's `blueprint_login_views`): `/admin` may
+    /// send to `/admin/login` while the rest of the app uses
+    /// [`login_view`](Self::login_view). `None` makes that prefix answer 401.
+    /// The longest matching prefix wins; a prefix matches whole path
+    /// segments (`/admin` matches `/admin` and `/admin/x`, not `/administer`).
+    pub fn scope_login_view(mut self, prefix: impl Into<String>, view: Option<&str>) -> Self {
+        let prefix = prefix.into().trim_end_matches('/').to_owned();
+        self.scope_login_views.push((prefix, view.map(str::to_owned)));
+        self
+    }
+
+    /// Where logged-in but stale users are sent by fresh-login guards.
+    /// Without one they get 401 (403 in the 0.2.4 profile).
+    pub fn refresh_view(mut self, view: impl Into<String>) -> Self {
+        self.refresh_view = Some(view.into()).filter(|v: &String| !v.is_empty());
+        self
+    }
+
+    /// The message flashed on the way to the login view; `None` flashes
+    /// nothing. Default "Please log in to access this page."
+    pub fn login_message(mut self, message: Option<&str>) -> Self {
+        self.login_message = message.filter(|m| !m.is_empty()).map(str::to_owned);
+        self
+    }
+
+    /// The flash category of the login message (default `message`).
+    pub fn login_message_category(mut self, category: impl Into<String>) -> Self {
+        self.login_message_category = category.into();
+        self
+    }
+
+    /// The message flashed on the way to the refresh view; `None` flashes
+    /// nothing. Default "Please reauthenticate to access this page."
+    pub fn needs_refresh_message(mut self, message: Option<&str>) -> Self {
+        self.needs_refresh_message = message.filter(|m| !m.is_empty()).map(str::to_owned);
+        self
+    }
+
+    /// The flash category of the refresh message (default `message`).
+    pub fn needs_refresh_message_category(mut self, category: impl Into<String>) -> Self {
+        self.needs_refresh_message_category = category.into();
+        self
+    }
+
+    /// Translates the login and refresh messages before they are flashed
+    /// (Flask-Login's `localize_callback`).
+    pub fn localize(mut self, f: impl Fn(&str) -> String + Send + Sync + 'static) -> Self {
+        self.localize = Some(Box::new(f));
+        self
+    }
+
+    /// The query parameter that carries the page to return to (default
+    /// `next`).
+    pub fn next_field(mut self, field: impl Into<String>) -> Self {
+        self.next_field = field.into();
+        self
+    }
+
+    /// Keep `next` in the session instead of the login URL's query
+    /// (Flask-Login's `USE_SESSION_FOR_NEXT`); read it with
+    /// [`take_next`](crate::take_next).
+    pub fn use_session_for_next(mut self, yes: bool) -> Self {
+        self.use_session_for_next = yes;
+        self
+    }
+
+    /// Put this host in the login redirect (`//host/login?...`) whatever the
+    /// request's `Host` said (Flask-Login's `FORCE_HOST_FOR_REDIRECTS`).
+    pub fn force_host_for_redirects(mut self, host: impl Into<String>) -> Self {
+        self.force_host = Some(host.into());
+        self
+    }
+
+    /// Answer API clients (requests whose `Accept` prefers JSON, or with
+    /// `X-Requested-With: XMLHttpRequest`) with `401` and a small JSON body
+    /// instead of a redirect, for both unauthorized and needs-refresh.
+    pub fn json_for_api_clients(mut self, yes: bool) -> Self {
+        self.json_for_api_clients = yes;
+        self
+    }
+
+    /// Where [`AnonymousRequired`](crate::AnonymousRequired) sends users who
+    /// are already logged in (default `/`).
+    pub fn anonymous_required_redirect(mut self, to: impl Into<String>) -> Self {
+        self.anonymous_redirect = to.into();
+        self
+    }
+
+    /// A login counts as fresh for this long only; older logins are
+    /// treated as non-fresh by fresh-login guards and
+    /// [`login_fresh`](crate::login_fresh).
+    pub fn fresh_max_age(mut self, max_age: Duration) -> Self {
+        self.fresh_max_age = Some(max_age);
+        self
+    }
+
+    /// Declare that the app's sessions outlive the browser (an actix
+    /// `PersistentSession` lifecycle): Flask's permanent sessions, where
+    /// strong protection acts as basic. Per session, see
+    /// [`set_permanent`](crate::set_permanent).
+    pub fn permanent_sessions(mut self, yes: bool) -> Self {
+        self.permanent_sessions = yes;
+        self
+    }
+
+    /// A reverse proxy whose `X-Forwarded-For` entries session protection may
+    /// believe. Without any, the TCP peer address is used and the header is
+    /// ignored, so a client cannot choose the address that is hashed.
+    pub fn trusted_proxy(mut self, proxy: IpAddr) -> Self {
+        self.trusted_proxies.push(proxy);
+        self
+    }
+
+    /// Builds the anonymous user of requests nobody is logged in to
+    /// (Flask-Login's `anonymous_user`).
+    pub fn anonymous_user<A: Anonymous>(mut self, factory: impl Fn() -> A + Send + Sync + 'static) -> Self {
+        self.anonymous = Some(Box::new(move || Rc::new(factory()) as Rc<dyn Anonymous>));
+        self
+    }
+
+    /// A loader for requests that carry their own credentials (API keys,
+    /// bearer tokens), used when the session and the remember cookie give
+    /// no user.
+    pub fn request_loader<L: RequestLoader<User = U> + Send + Sync>(mut self, loader: L) -> Self {
+        self.request_loader = Some(Box::new(loader));
+        self
+    }
+
+    /// Remember cookies carry [`User::get_auth_token`] (signed) instead of
+    /// the id, and this loader turns them back into users.
+    pub fn token_loader<L: TokenLoader<User = U> + Send + Sync>(mut self, loader: L) -> Self {
+        self.token_loader = Some(Box::new(loader));
+        self
+    }
+
+    /// Replaces the unauthorized response (redirect or 401) with your own
+    /// (Flask-Login's `unauthorized_handler`).
+    pub fn unauthorized_handler(mut self, f: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static) -> Self {
+        self.unauthorized_handler = Some(Box::new(f));
+        self
+    }
+
+    /// Replaces the needs-refresh response with your own (Flask-Login's
+    /// `needs_refresh_handler`).
+    pub fn needs_refresh_handler(mut self, f: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static) -> Self {
+        self.needs_refresh_handler = Some(Box::new(f));
+        self
+    }
+
+    /// Subscribes to a signal. The callback runs synchronously, on the
+    /// request's thread, when the signal is sent.
+    ///
+    /// ```
+    /// # use actix_login::{LoginManager, Signal, User, LoaderError, UserLoader};
+    /// # #[derive(Clone)] struct A; impl User for A { fn get_id(&self) -> String { "1".into() } }
+    /// # struct L; impl UserLoader for L { type User = A;
+    /// #   async fn load_user(&self, _: &str, _: &actix_web::HttpRequest) -> Result<Option<A>, LoaderError> { Ok(None) } }
+    /// let manager = LoginManager::builder(L)
+    ///     .secret_key("s")
+    ///     .on(Signal::LoggedIn, |event| {
+    ///         println!("{} logged in", event.user.map(|u| u.get_id()).unwrap_or_default())
+    ///     })
+    ///     .build();
+    /// # let _ = manager;
+    /// ```
+    pub fn on(mut self, signal: Signal, f: impl Fn(&SignalEvent<'_, U>) + Send + Sync + 'static) -> Self {
+        self.signals.push(signal, Box::new(f));
+        self
+    }
+
+    /// Builds the manager.
+    ///
+    /// # Panics
+    ///
+    /// Without a [`secret_key`](Self::secret_key), or when the 0.6.3 profile
+    /// gets a text secret with characters outside Latin-1 (Flask-Login 0.6.3
+    /// cannot encode it either; pass the bytes instead). Both are
+    /// configuration errors that should stop the app at start-up.
+    pub fn build(self) -> LoginManager<U> {
+        let secret = match self.secret {
+            None => panic!(
+                "LoginManager needs a secret key to sign remember cookies: call \
+                 .secret_key(...) with the app's SECRET_KEY (from the environment, not the source)"
+            ),
+            Some(Secret::Bytes(b)) => b,
+            Some(Secret::Text(t)) => match self.profile {
+                Profile::V0_2_4 => t.into_bytes(),
+                Profile::V0_6_3 => t
+                    .chars()
+                    .map(|c| u8::try_from(u32::from(c)).ok())
+                    .collect::<Option<Vec<u8>>>()
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "the secret key has characters outside Latin-1, which Flask-Login 0.6.3 \
+                             cannot encode; pass its bytes with .secret_key_bytes(...)"
+                        )
+                    }),
+            },
+        };
+        let signer = Signer::new(self.profile, &secret);
+        let mut scope_login_views = self.scope_login_views;
+        // Longest prefix first, so the most specific scope wins.
+        scope_login_views.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        LoginManager {
+            inner: Arc::new(Inner {
+                profile: self.profile,
+                protection: self.protection,
+                keys: SessionKeys::for_profile(self.profile),
+                cookie: self.cookie.resolve(self.profile),
+                signer,
+                login_view: self.login_view,
+                scope_login_views,
+                refresh_view: self.refresh_view,
+                login_message: self.login_message,
+                login_message_category: self.login_message_category,
+                needs_refresh_message: self.needs_refresh_message,
+                needs_refresh_message_category: self.needs_refresh_message_category,
+                localize: self.localize,
+                next_field: self.next_field,
+                use_session_for_next: self.use_session_for_next,
+                force_host: self.force_host,
+                json_for_api_clients: self.json_for_api_clients,
+                anonymous_redirect: self.anonymous_redirect,
+                fresh_max_age: self.fresh_max_age,
+                permanent_sessions: self.permanent_sessions,
+                trusted_proxies: self.trusted_proxies,
+                anonymous: self.anonymous,
+                loader: self.loader,
+                request_loader: self.request_loader,
+                token_loader: self.token_loader,
+                unauthorized_handler: self.unauthorized_handler,
+                needs_refresh_handler: self.needs_refresh_handler,
+                signals: self.signals,
+            }),
+        }
+    }
+}

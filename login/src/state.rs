@@ -1,0 +1,603 @@
+//! [`LoginState`]: one request's login — the user once loaded, and what the
+//! response must do to the remember cookie. The middleware puts it in the
+//! request extensions; the extractors and functions find it there.
+
+use std::{
+    any::Any,
+    cell::{Cell, RefCell},
+    rc::Rc,
+    sync::Arc,
+};
+
+use actix_session::{Session, SessionExt};
+use actix_web::{HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::Serialize;
+
+use crate::{
+    keys::{AUTH_HASH, FRESH, FRESH_AT, ID, PERMANENT, REMEMBER_SECONDS},
+    manager::Inner,
+    protection::request_identifier,
+    remember::{find_cookie, unquote_value},
+    signals::Signal,
+    user::{LoaderError, User},
+    LoginOptions, Profile, SessionProtection,
+};
+
+/// What the response does to the remember cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RememberOp {
+    /// Nothing (unless refresh-each-request applies).
+    Keep,
+    /// Issue it for the session's user.
+    Set,
+    /// Delete it.
+    Clear,
+}
+
+/// The user of the request, once something asked for it.
+pub(crate) enum Loaded<U> {
+    NotYet,
+    Anonymous,
+    User(Rc<U>),
+}
+
+/// One request's login state.
+pub(crate) struct LoginState<U: User> {
+    pub(crate) m: Arc<Inner<U>>,
+    loaded: RefCell<Loaded<U>>,
+    /// Held while the loader runs, so two extractors of one request that ask
+    /// at the same time load once.
+    loading: futures_util::lock::Mutex<()>,
+    pub(crate) remember: Cell<RememberOp>,
+    /// The session was empty when the middleware saw the request; with
+    /// the session status still `Unchanged`, entries found later were loaded
+    /// by a session middleware that runs *inside* this one.
+    entry_empty: bool,
+}
+
+/// The type-erased view of a [`LoginState`] that the non-generic guards and
+/// functions use.
+pub(crate) trait ErasedState {
+    fn as_any(&self) -> &dyn Any;
+    fn ensure_loaded<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, Result<(), actix_web::Error>>;
+    fn is_loaded(&self) -> bool;
+    fn is_authenticated(&self) -> bool;
+    fn is_fresh(&self, req: &HttpRequest) -> bool;
+    fn logout<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, Result<(), actix_web::Error>>;
+    fn confirm(&self, req: &HttpRequest) -> Result<(), actix_web::Error>;
+    fn remembered(&self, req: &HttpRequest) -> bool;
+    fn unauthorized(&self, req: &HttpRequest) -> actix_web::HttpResponse;
+    fn needs_refresh(&self, req: &HttpRequest) -> actix_web::HttpResponse;
+    fn anonymous_redirect(&self) -> &str;
+    fn options_exempt(&self) -> bool;
+}
+
+/// The request-extension entry.
+#[derive(Clone)]
+pub(crate) struct StateHandle(pub(crate) Rc<dyn ErasedState>);
+
+const MISSING: &str = "actix-login: no LoginManager middleware on this route. Register it with \
+    `App::new().wrap(login_manager).wrap(SessionMiddleware::new(..))` — the login manager \
+    first, so that it runs inside the session middleware";
+
+/// The request's erased state, or a 500 that says how to fix the app.
+pub(crate) fn handle(req: &HttpRequest) -> Result<StateHandle, actix_web::Error> {
+    req.extensions().get::<StateHandle>().cloned().ok_or_else(|| {
+        tracing::error!("{MISSING}");
+        actix_web::error::ErrorInternalServerError(MISSING)
+    })
+}
+
+/// The request's state for user type `U`.
+pub(crate) fn typed<U: User>(req: &HttpRequest) -> Result<StateHandle, actix_web::Error> {
+    let h = handle(req)?;
+    if h.0.as_any().downcast_ref::<LoginState<U>>().is_none() {
+        let msg = format!(
+            "actix-login: asked for user type `{}`, but the LoginManager on this route loads another type",
+            std::any::type_name::<U>()
+        );
+        tracing::error!("{msg}");
+        return Err(actix_web::error::ErrorInternalServerError(msg));
+    }
+    Ok(h)
+}
+
+pub(crate) fn as_state<U: User>(h: &StateHandle) -> &LoginState<U> {
+    h.0.as_any().downcast_ref::<LoginState<U>>().expect("checked by typed()")
+}
+
+// --- session access: reads tolerate malformed values, writes only on change ---
+
+pub(crate) fn get_string(session: &Session, key: &str) -> Option<String> {
+    match session.get::<serde_json::Value>(key) {
+        Ok(Some(serde_json::Value::String(s))) => Some(s),
+        // Flask keeps an int id as an int; read it as its text.
+        Ok(Some(serde_json::Value::Number(n))) => Some(n.to_string()),
+        Ok(_) => None,
+        Err(_) => {
+            tracing::warn!(key, "ignoring a malformed session value");
+            None
+        }
+    }
+}
+
+pub(crate) fn get_bool(session: &Session, key: &str) -> Option<bool> {
+    session.get::<bool>(key).ok().flatten()
+}
+
+/// Inserts `value` unless the session already holds exactly it, so a steady
+/// request never makes the session store write.
+pub(crate) fn put<T: Serialize>(session: &Session, key: &str, value: &T) -> Result<(), actix_web::Error> {
+    let json = serde_json::to_string(value).map_err(actix_web::error::ErrorInternalServerError)?;
+    if session.entries().get(key) == Some(&json) {
+        return Ok(());
+    }
+    session
+        .insert(key, value)
+        .map_err(actix_web::error::ErrorInternalServerError)
+}
+
+/// Removes `key` if present (`remove` of an absent key would still mark the
+/// session changed).
+pub(crate) fn take(session: &Session, key: &str) {
+    if session.contains_key(key) {
+        session.remove(key);
+    }
+}
+
+fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl<U: User> LoginState<U> {
+    pub(crate) fn new(m: Arc<Inner<U>>, entry_empty: bool) -> Self {
+        LoginState {
+            m,
+            loaded: RefCell::new(Loaded::NotYet),
+            loading: futures_util::lock::Mutex::new(()),
+            remember: Cell::new(RememberOp::Keep),
+            entry_empty,
+        }
+    }
+
+    /// Refuses to work when the login middleware was wrapped outside the
+    /// session middleware: it would see an empty session and log everybody
+    /// out without a word.
+    fn check_order(&self, req: &HttpRequest) -> Result<(), actix_web::Error> {
+        if !self.entry_empty {
+            return Ok(());
+        }
+        let session = req.get_session();
+        if session.status() == actix_session::SessionStatus::Unchanged && !session.entries().is_empty() {
+            const MSG: &str = "actix-login: the LoginManager middleware runs outside SessionMiddleware, \
+                so it cannot see the session. Register it first: \
+                `App::new().wrap(login_manager).wrap(SessionMiddleware::new(..))`";
+            tracing::error!("{MSG}");
+            return Err(actix_web::error::ErrorInternalServerError(MSG));
+        }
+        Ok(())
+    }
+
+    /// The loaded user, `None` when anonymous or not loaded yet.
+    pub(crate) fn user(&self) -> Option<Rc<U>> {
+        match &*self.loaded.borrow() {
+            Loaded::User(u) => Some(u.clone()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn cookie_sent(&self, req: &HttpRequest) -> bool {
+        find_cookie(req.headers(), &self.m.cookie.name).is_some()
+    }
+
+    fn identifier(&self, req: &HttpRequest) -> String {
+        request_identifier(req, self.m.profile, &self.m.trusted_proxies)
+    }
+
+    fn permanent(&self, session: &Session) -> bool {
+        self.m.permanent_sessions || get_bool(session, PERMANENT) == Some(true)
+    }
+
+    pub(crate) fn authenticated_user(&self, user: &U) -> bool {
+        user.is_authenticated() && (self.m.profile == Profile::V0_2_4 || user.is_active())
+    }
+
+    /// The keyed digest of a user's session auth hash, as stored in the
+    /// session: never the raw bytes (they may be a password hash, and a
+    /// cookie-store session is readable by the client).
+    pub(crate) fn auth_digest(&self, user: &U) -> Option<String> {
+        user.session_auth_hash().map(|h| self.m.signer.auth_digest(&h))
+    }
+
+    /// Loads the user unless something already did in this request.
+    pub(crate) async fn ensure_loaded(&self, req: &HttpRequest) -> Result<(), actix_web::Error> {
+        self.check_order(req)?;
+        if !matches!(*self.loaded.borrow(), Loaded::NotYet) {
+            return Ok(());
+        }
+        let _guard = self.loading.lock().await;
+        if !matches!(*self.loaded.borrow(), Loaded::NotYet) {
+            return Ok(());
+        }
+        let loaded = match self.m.profile {
+            Profile::V0_6_3 => self.load_lazy(req).await?,
+            Profile::V0_2_4 => self.load_eager(req).await?,
+        };
+        *self.loaded.borrow_mut() = loaded;
+        Ok(())
+    }
+
+    fn loaded(user: Option<U>) -> Loaded<U> {
+        match user {
+            Some(u) => Loaded::User(Rc::new(u)),
+            None => Loaded::Anonymous,
+        }
+    }
+
+    async fn call_loader(&self, id: &str, req: &HttpRequest) -> Result<Option<U>, actix_web::Error> {
+        self.m.loader.load(id, req).await.map_err(LoaderError::into_response_error)
+    }
+
+    /// Flask-Login 0.6.3's `_load_user`: protection, then the session's id,
+    /// then the remember cookie or the request loader.
+    async fn load_lazy(&self, req: &HttpRequest) -> Result<Loaded<U>, actix_web::Error> {
+        let m = &*self.m;
+        m.send(Signal::Accessed, req, None);
+        let session = req.get_session();
+        if self.protection_lazy(req, &session)? {
+            return Ok(Loaded::Anonymous);
+        }
+        let mut user = None;
+        if let Some(id) = get_string(&session, m.keys.user_id) {
+            user = self.call_loader(&id, req).await?;
+            if let Some(u) = &user {
+                if !self.session_hash_matches(&session, u) {
+                    self.revoke(req, &session, &id);
+                    return Ok(Loaded::Anonymous);
+                }
+            }
+        }
+        if user.is_none() {
+            if self.remember.get() != RememberOp::Clear && self.cookie_sent(req) {
+                user = self.load_from_cookie(req, &session).await?;
+            } else if let Some(rl) = &m.request_loader {
+                user = rl.load(req).await.map_err(LoaderError::into_response_error)?;
+                if let Some(u) = &user {
+                    tracing::debug!(user.id = %u.get_id(), "user loaded from the request");
+                    m.send(Signal::LoadedFromRequest, req, Some(u));
+                }
+            }
+        }
+        Ok(Self::loaded(user))
+    }
+
+    /// Flask-Login 0.2.4's `_load_user`, run before every request:
+    /// protection (storing a missing identifier), then the remember cookie if
+    /// the session has no user, else the session's user.
+    async fn load_eager(&self, req: &HttpRequest) -> Result<Loaded<U>, actix_web::Error> {
+        let m = &*self.m;
+        let session = req.get_session();
+        if m.protection != SessionProtection::Off && self.protection_eager(req, &session)? {
+            return self.reload_eager(req, &session).await;
+        }
+        if self.cookie_sent(req) && !session.contains_key(m.keys.user_id) {
+            let user = self.load_from_cookie(req, &session).await?;
+            return Ok(Self::loaded(user));
+        }
+        self.reload_eager(req, &session).await
+    }
+
+    /// 0.2.4's `reload_user`: a user the loader no longer knows is logged out
+    /// (and a remember cookie the request carried is deleted).
+    async fn reload_eager(&self, req: &HttpRequest, session: &Session) -> Result<Loaded<U>, actix_web::Error> {
+        let Some(id) = get_string(session, self.m.keys.user_id) else {
+            return Ok(Loaded::Anonymous);
+        };
+        match self.call_loader(&id, req).await? {
+            Some(u) if self.session_hash_matches(session, &u) => Ok(Loaded::User(Rc::new(u))),
+            Some(_) => {
+                self.revoke(req, session, &id);
+                Ok(Loaded::Anonymous)
+            }
+            None => {
+                take(session, self.m.keys.user_id);
+                take(session, FRESH);
+                if self.cookie_sent(req) {
+                    self.remember.set(RememberOp::Clear);
+                }
+                Ok(Loaded::Anonymous)
+            }
+        }
+    }
+
+    /// The session's stored auth hash digest matches the user's (or neither
+    /// has one). Compared in constant time.
+    fn session_hash_matches(&self, session: &Session, user: &U) -> bool {
+        use subtle::ConstantTimeEq;
+        match (self.auth_digest(user), get_string(session, AUTH_HASH)) {
+            (None, _) => true,
+            (Some(expected), Some(stored)) => bool::from(expected.as_bytes().ct_eq(stored.as_bytes())),
+            (Some(_), None) => false,
+        }
+    }
+
+    /// Ends a session whose credentials changed since login.
+    fn revoke(&self, req: &HttpRequest, session: &Session, id: &str) {
+        tracing::info!(user.id = %id, "session auth hash changed: logging this session out");
+        for key in self.m.keys.login_keys() {
+            take(session, key);
+        }
+        if self.cookie_sent(req) {
+            self.remember.set(RememberOp::Clear);
+        }
+    }
+
+    /// Restores the user from the remember cookie. Returns `None` for a
+    /// missing, forged or malformed cookie (logged without its value).
+    async fn load_from_cookie(&self, req: &HttpRequest, session: &Session) -> Result<Option<U>, actix_web::Error> {
+        let m = &*self.m;
+        let Some(raw) = find_cookie(req.headers(), &m.cookie.name) else {
+            return Ok(None);
+        };
+        let value = unquote_value(raw);
+        let Some(payload) = m.signer.decode(&value) else {
+            tracing::debug!(cookie = %m.cookie.name, "rejected a remember cookie with a bad signature");
+            return Ok(None);
+        };
+        let (payload, tag) = crate::remember::split_auth_tag(payload);
+        let user = match &m.token_loader {
+            Some(tl) => tl.load(payload, req).await.map_err(LoaderError::into_response_error)?,
+            None => self.call_loader(payload, req).await?,
+        };
+        if let Some(u) = &user {
+            if let Some(digest) = self.auth_digest(u) {
+                use subtle::ConstantTimeEq;
+                let want = &digest.as_bytes()[..crate::remember::AUTH_TAG_LEN];
+                let ok = tag.is_some_and(|t| bool::from(t.as_bytes().ct_eq(want)));
+                if !ok {
+                    tracing::info!(user.id = %u.get_id(), "remember cookie predates a credential change: ignored");
+                    return Ok(None);
+                }
+            }
+        }
+        let id = match (&user, &m.token_loader) {
+            (Some(u), Some(_)) => u.get_id(),
+            (None, Some(_)) => return Ok(None),
+            _ => payload.to_owned(),
+        };
+        if m.profile == Profile::V0_2_4 && user.is_none() {
+            // 0.2.4 stores the id, reloads, finds no user and logs out,
+            // which deletes the cookie.
+            self.remember.set(RememberOp::Clear);
+            return Ok(None);
+        }
+        // Flask-Login writes these before calling the loader; they are
+        // written after it answered, so a failing loader changes nothing.
+        put(session, m.keys.user_id, &id)?;
+        put(session, FRESH, &false)?;
+        if let Some(u) = &user {
+            if m.profile == Profile::V0_6_3 {
+                // Upstream #685: without the identifier, the next request
+                // would trip session protection (DIFFERENCES.md F1).
+                put(session, ID, &self.identifier(req))?;
+            }
+            if let Some(digest) = self.auth_digest(u) {
+                put(session, AUTH_HASH, &digest)?;
+            }
+            tracing::info!(user.id = %id, "user restored from the remember cookie");
+            m.send(Signal::LoadedFromCookie, req, Some(u));
+        }
+        Ok(user)
+    }
+
+    /// 0.6.3 protection, run at load: a non-empty session whose identifier
+    /// differs. Returns `true` when the login was dropped (strong).
+    fn protection_lazy(&self, req: &HttpRequest, session: &Session) -> Result<bool, actix_web::Error> {
+        let m = &*self.m;
+        if m.protection == SessionProtection::Off || session.entries().is_empty() {
+            return Ok(false);
+        }
+        let ident = self.identifier(req);
+        if session.entries().get(ID).map(|v| v.trim_matches('"')) == Some(ident.as_str()) {
+            return Ok(false);
+        }
+        if m.protection == SessionProtection::Basic || self.permanent(session) {
+            if get_bool(session, FRESH) != Some(false) {
+                put(session, FRESH, &false)?;
+            }
+            tracing::info!("session protection: identifier changed, login marked non-fresh");
+            m.send(Signal::SessionProtected, req, None);
+            return Ok(false);
+        }
+        for key in m.keys.login_keys() {
+            take(session, key);
+        }
+        // Upstream #538: only a cookie the client has needs deleting.
+        if self.cookie_sent(req) {
+            self.remember.set(RememberOp::Clear);
+        }
+        tracing::info!("session protection: identifier changed, session logged out (strong)");
+        m.send(Signal::SessionProtected, req, None);
+        Ok(true)
+    }
+
+    /// 0.2.4 protection, run before every request: a missing identifier is
+    /// stored; a different one marks the login stale (basic) or clears the
+    /// session (strong).
+    fn protection_eager(&self, req: &HttpRequest, session: &Session) -> Result<bool, actix_web::Error> {
+        let m = &*self.m;
+        let ident = self.identifier(req);
+        match get_string(session, ID) {
+            None => {
+                put(session, ID, &ident)?;
+                Ok(false)
+            }
+            Some(stored) if stored == ident => Ok(false),
+            Some(_) => {
+                if m.protection == SessionProtection::Basic || self.permanent(session) {
+                    put(session, FRESH, &false)?;
+                    tracing::info!("session protection: identifier changed, login marked non-fresh");
+                    m.send(Signal::SessionProtected, req, None);
+                    return Ok(false);
+                }
+                session.clear();
+                if self.cookie_sent(req) {
+                    self.remember.set(RememberOp::Clear);
+                }
+                tracing::info!("session protection: identifier changed, session cleared (strong)");
+                m.send(Signal::SessionProtected, req, None);
+                Ok(true)
+            }
+        }
+    }
+
+    pub(crate) fn login(&self, req: &HttpRequest, user: U, opts: LoginOptions) -> Result<bool, actix_web::Error> {
+        let m = &*self.m;
+        if !opts.force && !user.is_active() {
+            tracing::info!(user.id = %user.get_id(), "login refused: inactive user");
+            return Ok(false);
+        }
+        let session = req.get_session();
+        let id = user.get_id();
+        put(&session, m.keys.user_id, &id)?;
+        put(&session, FRESH, &opts.fresh)?;
+        if m.fresh_max_age.is_some() && opts.fresh {
+            put(&session, FRESH_AT, &now_secs())?;
+        }
+        if m.profile == Profile::V0_6_3 {
+            put(&session, ID, &self.identifier(req))?;
+        }
+        match self.auth_digest(&user) {
+            Some(digest) => put(&session, AUTH_HASH, &digest)?,
+            None => take(&session, AUTH_HASH),
+        }
+        if opts.remember {
+            self.remember.set(RememberOp::Set);
+            if let Some(d) = opts.duration {
+                put(&session, REMEMBER_SECONDS, &d.as_secs_f64())?;
+            }
+        }
+        // A session id known before the login is worthless after it.
+        session.renew();
+        tracing::info!(user.id = %id, remember = opts.remember, fresh = opts.fresh, "user logged in");
+        let user = Rc::new(user);
+        *self.loaded.borrow_mut() = Loaded::User(user.clone());
+        m.send(Signal::LoggedIn, req, Some(&user));
+        Ok(true)
+    }
+
+    pub(crate) async fn logout(&self, req: &HttpRequest) -> Result<(), actix_web::Error> {
+        let m = &*self.m;
+        self.ensure_loaded(req).await?;
+        let user = self.user();
+        let session = req.get_session();
+        take(&session, m.keys.user_id);
+        take(&session, FRESH);
+        take(&session, FRESH_AT);
+        take(&session, AUTH_HASH);
+        if m.profile == Profile::V0_6_3 {
+            take(&session, ID);
+        }
+        if self.cookie_sent(req) {
+            self.remember.set(RememberOp::Clear);
+            take(&session, REMEMBER_SECONDS);
+        } else if self.remember.get() == RememberOp::Set {
+            // Logged in and out in one request: there is no user to remember.
+            self.remember.set(RememberOp::Keep);
+        }
+        match &user {
+            Some(u) => tracing::info!(user.id = %u.get_id(), "user logged out"),
+            None => tracing::debug!("logout without a logged-in user"),
+        }
+        if m.profile == Profile::V0_6_3 || user.is_some() {
+            m.send(Signal::LoggedOut, req, user.as_deref());
+        }
+        *self.loaded.borrow_mut() = Loaded::Anonymous;
+        Ok(())
+    }
+
+    pub(crate) fn confirm(&self, req: &HttpRequest) -> Result<(), actix_web::Error> {
+        let session = req.get_session();
+        put(&session, FRESH, &true)?;
+        put(&session, ID, &self.identifier(req))?;
+        if self.m.fresh_max_age.is_some() {
+            put(&session, FRESH_AT, &now_secs())?;
+        }
+        let user = self.user();
+        self.m.send(Signal::LoginConfirmed, req, user.as_deref());
+        Ok(())
+    }
+
+    pub(crate) fn fresh(&self, req: &HttpRequest) -> bool {
+        let session = req.get_session();
+        if get_bool(&session, FRESH) != Some(true) {
+            return false;
+        }
+        match self.m.fresh_max_age {
+            None => true,
+            Some(max) => session
+                .get::<i64>(FRESH_AT)
+                .ok()
+                .flatten()
+                .is_some_and(|at| now_secs().saturating_sub(at) <= max.as_secs() as i64),
+        }
+    }
+}
+
+impl<U: User> ErasedState for LoginState<U> {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn ensure_loaded<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, Result<(), actix_web::Error>> {
+        Box::pin(LoginState::ensure_loaded(self, req))
+    }
+
+    fn is_loaded(&self) -> bool {
+        !matches!(*self.loaded.borrow(), Loaded::NotYet)
+    }
+
+    fn is_authenticated(&self) -> bool {
+        match &*self.loaded.borrow() {
+            Loaded::User(u) => self.authenticated_user(u),
+            _ => false,
+        }
+    }
+
+    fn is_fresh(&self, req: &HttpRequest) -> bool {
+        self.fresh(req)
+    }
+
+    fn logout<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, Result<(), actix_web::Error>> {
+        Box::pin(LoginState::logout(self, req))
+    }
+
+    fn confirm(&self, req: &HttpRequest) -> Result<(), actix_web::Error> {
+        LoginState::confirm(self, req)
+    }
+
+    fn remembered(&self, req: &HttpRequest) -> bool {
+        if self.remember.get() == RememberOp::Clear {
+            return false;
+        }
+        find_cookie(req.headers(), &self.m.cookie.name)
+            .is_some_and(|raw| self.m.signer.decode(&unquote_value(raw)).is_some())
+    }
+
+    fn unauthorized(&self, req: &HttpRequest) -> actix_web::HttpResponse {
+        self.unauthorized_response(req)
+    }
+
+    fn needs_refresh(&self, req: &HttpRequest) -> actix_web::HttpResponse {
+        self.needs_refresh_response(req)
+    }
+
+    fn anonymous_redirect(&self) -> &str {
+        &self.m.anonymous_redirect
+    }
+
+    fn options_exempt(&self) -> bool {
+        self.m.profile == Profile::V0_6_3
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints, unit, integration,
+# doc and macro (trybuild) tests, then the parity check against the real
+# Flask-Login twins when the harness is present (../shared/parity).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test (workspace: unit, integration, doc, trybuild)"
+cargo test --workspace
+
+PARITY="${PARITY_HARNESS:-../shared/parity}"
+if [ -x "$PARITY/check" ]; then
+  step "parity: actix-login vs Flask-Login 0.6.3 and 0.2.4"
+  cargo build --example parity
+  "$PARITY/check" --twin both target/debug/examples/parity
+  if [ -d tests/parity-scenarios ]; then
+    step "parity: this repository's extra scenarios"
+    "$PARITY/check" --twin both --scenarios tests/parity-scenarios target/debug/examples/parity
+  fi
+else
+  step "parity harness not found at $PARITY: skipped (set PARITY_HARNESS to run it)"
+fi

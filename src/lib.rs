@@ -1,0 +1,2 @@
+//! Support code shared by the examples, integration tests and benchmarks of
+//! actix-login. Not published.

@@ -108,6 +108,8 @@ mod remember;
 mod signals;
 mod state;
 mod user;
+#[cfg(feature = "test-helpers")]
+pub mod testing;
 
 pub use actix_login_macros::{fresh_login_required, login_required, user_loader};
 pub use config::{Profile, RememberCookie, SameSite, SessionProtection};
@@ -118,7 +120,7 @@ pub use login::{confirm_login, login_fresh, login_remembered, login_user, logout
 pub use manager::{LoginManager, LoginManagerBuilder};
 pub use middleware::LoginMiddleware;
 pub use protection::session_identifier;
-pub use redirect::{login_url, make_next_param};
+pub use redirect::{login_url, make_next_param, safe_next};
 pub use remember::make_secure_token;
 pub use signals::{Signal, SignalEvent};
 pub use user::{Anonymous, AnonymousUser, IntoLoadResult, LoaderError, RequestLoader, TokenLoader, User, UserLoader};

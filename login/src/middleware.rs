@@ -64,6 +64,10 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
+        #[cfg(feature = "test-helpers")]
+        if let Err(err) = crate::testing::apply(&req, &self.inner) {
+            return Box::pin(async move { Err(err) });
+        }
         let entry_empty = req.get_session().entries().is_empty();
         let state = Rc::new(LoginState::new(self.inner.clone(), entry_empty));
         req.extensions_mut().insert(StateHandle(state.clone()));

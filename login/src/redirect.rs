@@ -253,3 +253,153 @@ mod tests {
         assert_eq!(unquote_plus("%"), "%");
     }
 }
+
+/// Returns `target` if following it keeps the user on this site, `None`
+/// otherwise: the check a login view must make before redirecting to a
+/// `next` that came from the client (Flask-Login leaves it to the app, and
+/// an unchecked `next` is an open redirect).
+///
+/// Accepted: paths (`/account?tab=1`), relative references without a scheme
+/// (`page`, `?q=1`, `#top`), and — only when `allowed_host` is given —
+/// absolute `http`/`https` URLs whose authority is exactly that host
+/// (compared case-insensitively, port included: `example.com:8443`).
+///
+/// Rejected, because some browser would leave the site:
+/// scheme-relative URLs (`//evil.com`, `///evil.com`), any backslash
+/// (`/\evil.com`, `\\evil.com`: browsers read `\` as `/`), other schemes
+/// (`javascript:`, `data:`, `ftp:`…), a scheme without `//`
+/// (`http:evil.com`), user info (`https://good.com@evil.com`), control,
+/// whitespace and invisible formatting characters anywhere, an empty
+/// target, and any of these hidden behind percent-encoding, however many
+/// times encoded (`%2F%2Fevil.com`, `/%5Cevil.com`, `%252F%252F`…), since
+/// some layer may decode `next` once more.
+///
+/// ```
+/// use actix_login::safe_next;
+///
+/// assert_eq!(safe_next("/account?tab=2", None).as_deref(), Some("/account?tab=2"));
+/// assert_eq!(safe_next("https://example.com/x", Some("example.com")).as_deref(), Some("https://example.com/x"));
+/// for evil in ["//evil.com", "/\\evil.com", "https://example.com@evil.com", "javascript:alert(1)",
+///              "%2F%2Fevil.com", "https://evil.com/", " //evil.com", "/%09/evil.com"] {
+///     assert_eq!(safe_next(evil, Some("example.com")), None, "{evil}");
+/// }
+/// ```
+pub fn safe_next(target: &str, allowed_host: Option<&str>) -> Option<String> {
+    // Longer than any URL a browser keeps; also bounds the work below.
+    const MAX_LEN: usize = 8192;
+    if target.is_empty() || target.len() > MAX_LEN {
+        return None;
+    }
+    let mut layer = Cow::Borrowed(target);
+    // Each round checks one decoding of the target; five rounds of
+    // percent-encoding is already absurd, so more is refused.
+    for _ in 0..6 {
+        if !layer_is_safe(&layer, allowed_host) {
+            return None;
+        }
+        match percent_decode_once(&layer) {
+            Some(decoded) => layer = Cow::Owned(decoded),
+            None => return Some(target.to_owned()),
+        }
+    }
+    None
+}
+
+/// One percent-decoding of `s`, or `None` when it has no escape.
+fn percent_decode_once(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let h = |c: u8| (c as char).to_digit(16);
+            if let (Some(a), Some(b)) = (bytes.get(i + 1).and_then(|&c| h(c)), bytes.get(i + 2).and_then(|&c| h(c))) {
+                out.push((a * 16 + b) as u8);
+                changed = true;
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    changed.then(|| String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Characters no legitimate redirect target contains raw, and that browsers
+/// strip or reinterpret: controls, whitespace, invisible formatting marks,
+/// and the backslash.
+fn is_forbidden_char(c: char) -> bool {
+    c == '\\'
+        || c.is_control()
+        || c.is_whitespace()
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+            | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+fn layer_is_safe(url: &str, allowed_host: Option<&str>) -> bool {
+    if url.is_empty() || url.chars().any(is_forbidden_char) {
+        return false;
+    }
+    if let Some(rest) = url.strip_prefix('/') {
+        // `//host` and `///host` are scheme-relative for browsers.
+        return !rest.starts_with('/');
+    }
+    // The first segment decides whether there is a scheme.
+    let first_end = url.find(['/', '?', '#']).unwrap_or(url.len());
+    let Some(colon) = url[..first_end].find(':') else {
+        // A relative reference: `page`, `?q=1`, `#top`.
+        return true;
+    };
+    let scheme = &url[..colon];
+    if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+        return false;
+    }
+    let Some(after) = url[colon + 1..].strip_prefix("//") else {
+        return false;
+    };
+    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let authority = &after[..end];
+    match allowed_host {
+        Some(host) => !authority.is_empty() && !authority.contains('@') && authority.eq_ignore_ascii_case(host),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod safe_next_tests {
+    use super::safe_next;
+
+    #[test]
+    fn keeps_local_targets() {
+        for ok in ["/", "/a/b?c=d&e=%2F#x", "page", "?q=1", "#top", "/files/a%2Fb", "/caf%C3%A9", "/café"] {
+            assert_eq!(safe_next(ok, None).as_deref(), Some(ok), "{ok}");
+        }
+        assert!(safe_next("HTTPS://Example.COM/x", Some("example.com")).is_some());
+        assert!(safe_next("http://example.com:8443/x", Some("example.com:8443")).is_some());
+    }
+
+    #[test]
+    fn rejects_leaving_targets() {
+        let evil = [
+            "", "//evil.com", "///evil.com", "////evil.com", "/\\evil.com", "\\\\evil.com", "\\/evil.com",
+            "/\\/evil.com", "https://evil.com", "http://evil.com", "https://example.com@evil.com",
+            "https://user:pw@example.com/", "javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x",
+            "vbscript:x", "ftp://example.com/", "http:/evil.com", "http:evil.com", "http:///evil.com",
+            "https:\\\\evil.com", " /x", "\t//evil.com", "/\t/evil.com", "\n//evil.com", "/x\r\nSet-Cookie:a",
+            "\u{0}//evil.com", "\u{200B}//evil.com", "\u{FEFF}/x", "/\u{2028}/evil.com", "%2F%2Fevil.com",
+            "/%2Fevil.com", "/%5Cevil.com", "%5C%5Cevil.com", "%252F%252Fevil.com", "/%252F/evil.com",
+            "javascript%3Aalert(1)", "%6A%61%76%61%73%63%72%69%70%74:alert(1)", "/%09/evil.com",
+            "/%0D%0A//evil.com", "%00//evil.com", "https://example.com.evil.com/", "https://evil.com#@example.com",
+            "https://evil.com\\@example.com", "https:example.com", "//example.com", "a:b",
+            "%25252F%25252Fevil.com", "%2525252525252F%2F",
+        ];
+        for e in evil {
+            assert_eq!(safe_next(e, Some("example.com")), None, "{e:?}");
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Logging a test request in without a login form: Flask-Login's
+//! `FlaskLoginClient`, for `actix_web::test`. Behind the `test-helpers`
+//! feature; enable it in `[dev-dependencies]` only:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! actix-login = { version = "0.1", features = ["test-helpers"] }
+//! ```
+//!
+//! The marker lives in the request's extensions, which only in-process code
+//! can set: no client can send it.
+
+use actix_session::SessionExt;
+use actix_web::{dev::ServiceRequest, HttpMessage};
+
+use crate::{
+    keys::{FRESH, FRESH_AT, ID},
+    protection::request_identifier,
+    state::put,
+};
+
+/// The marker [`login_as`] puts on a request.
+#[derive(Debug, Clone)]
+pub(crate) struct TestLogin {
+    id: String,
+    fresh: bool,
+}
+
+/// Makes `request` arrive logged in as the user with `user_id`, fresh or
+/// not, as if that user had logged in earlier in the session. The user is
+/// loaded through the app's user loader like any other. The response carries
+/// the session cookie, so later requests can reuse it.
+///
+/// Unlike Flask-Login's test client, the session identifier is stored too,
+/// so basic and strong session protection accept the request.
+///
+/// ```
+/// # #[cfg(feature = "test-helpers")] {
+/// use actix_login::testing::login_as;
+/// use actix_web::test::TestRequest;
+///
+/// let request = login_as(TestRequest::get().uri("/settings").to_request(), "1", true);
+/// // let response = actix_web::test::call_service(&app, request).await;
+/// # let _ = request;
+/// # }
+/// ```
+pub fn login_as(request: actix_http::Request, user_id: &str, fresh: bool) -> actix_http::Request {
+    request.extensions_mut().insert(TestLogin {
+        id: user_id.to_owned(),
+        fresh,
+    });
+    request
+}
+
+/// Applies a [`login_as`] marker: writes the session as `login_user` would.
+pub(crate) fn apply<U: crate::User>(req: &ServiceRequest, m: &crate::manager::Inner<U>) -> Result<(), actix_web::Error> {
+    let Some(login) = req.extensions_mut().remove::<TestLogin>() else {
+        return Ok(());
+    };
+    let session = req.get_session();
+    put(&session, m.keys.user_id, &login.id)?;
+    put(&session, FRESH, &login.fresh)?;
+    if login.fresh && m.fresh_max_age.is_some() {
+        put(&session, FRESH_AT, &chrono::Utc::now().timestamp())?;
+    }
+    put(&session, ID, &request_identifier(req.request(), m.profile, &m.trusted_proxies))?;
+    Ok(())
+}

@@ -44,6 +44,10 @@ fn urlsplit(url: &str) -> Split<'_> {
 }
 
 fn urlunsplit(scheme: &str, netloc: &str, path: &str, query: &str) -> String {
+    urlunsplit_fragment(scheme, netloc, path, query, "")
+}
+
+fn urlunsplit_fragment(scheme: &str, netloc: &str, path: &str, query: &str, fragment: &str) -> String {
     let mut url = String::with_capacity(scheme.len() + netloc.len() + path.len() + query.len() + 8);
     if !scheme.is_empty() {
         url.push_str(scheme);
@@ -60,6 +64,10 @@ fn urlunsplit(scheme: &str, netloc: &str, path: &str, query: &str) -> String {
     if !query.is_empty() {
         url.push('?');
         url.push_str(query);
+    }
+    if !fragment.is_empty() {
+        url.push('#');
+        url.push_str(fragment);
     }
     url
 }
@@ -206,7 +214,7 @@ pub(crate) fn build_login_url(
         quote_plus(v, &mut query);
     }
     let netloc = force_host.filter(|h| !h.is_empty()).unwrap_or(parts.netloc);
-    urlunsplit(parts.scheme, netloc, parts.path, &query)
+    urlunsplit_fragment(parts.scheme, netloc, parts.path, &query, parts.fragment)
 }
 
 #[cfg(test)]
@@ -240,6 +248,7 @@ mod tests {
             "//good.com/login?next=%2Fprotected"
         );
         assert_eq!(login_url("/login", Some("/protected?"), "next"), "/login?next=%2Fprotected");
+        assert_eq!(login_url("/login#top", Some("/p#frag"), "next"), "/login?next=%2Fp#top");
         assert_eq!(
             login_url("/login", Some("/protected?b=2&a=x%20y"), "next"),
             "/login?next=%2Fprotected%3Fb%3D2%26a%3Dx%2520y"

@@ -16,9 +16,9 @@ use std::{
 };
 
 use actix_login::{
-    confirm_login, fresh_login_required, get_flashed_messages, login_fresh, login_required, login_user, logout_user,
-    set_permanent, user_loader, CurrentUser, LoginManager, LoginOptions, Profile, RememberCookie, SessionProtection,
-    Signal, User,
+    confirm_login, fresh_login_required, get_flashed_messages, login_fresh, login_required,
+    login_user, logout_user, set_permanent, user_loader, CurrentUser, LoginManager, LoginOptions,
+    Profile, RememberCookie, SessionProtection, Signal, User,
 };
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{cookie::Key, get, web, App, HttpRequest, HttpResponse, HttpServer};
@@ -40,9 +40,18 @@ impl User for Account {
 }
 
 const USERS: [Account; 3] = [
-    Account { id: "1", active: true },  // alice
-    Account { id: "2", active: false }, // bob
-    Account { id: "3", active: true },  // carol
+    Account {
+        id: "1",
+        active: true,
+    }, // alice
+    Account {
+        id: "2",
+        active: false,
+    }, // bob
+    Account {
+        id: "3",
+        active: true,
+    }, // carol
 ];
 
 fn find(id: &str) -> Option<Account> {
@@ -63,11 +72,16 @@ async fn load_user(id: &str, forgotten: Forgotten) -> Option<Account> {
 }
 
 fn text(body: impl Into<String>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(body.into())
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(body.into())
 }
 
 fn arg(query: &[(String, String)], name: &str) -> Option<String> {
-    query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    query
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
 }
 
 type Query = web::Query<Vec<(String, String)>>;
@@ -75,7 +89,9 @@ type Query = web::Query<Vec<(String, String)>>;
 #[get("/")]
 async fn index(req: HttpRequest, user: CurrentUser<Account>) -> HttpResponse {
     match user.get_id() {
-        Some(id) if user.is_authenticated() => text(format!("user={id} fresh={}", u8::from(login_fresh(&req)))),
+        Some(id) if user.is_authenticated() => {
+            text(format!("user={id} fresh={}", u8::from(login_fresh(&req))))
+        }
         _ => text("anonymous"),
     }
 }
@@ -83,7 +99,9 @@ async fn index(req: HttpRequest, user: CurrentUser<Account>) -> HttpResponse {
 #[get("/login")]
 async fn login(req: HttpRequest, query: Query) -> actix_web::Result<HttpResponse> {
     let Some(user) = find(&arg(&query, "id").unwrap_or_default()) else {
-        return Ok(HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("no such user"));
+        return Ok(HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("no such user"));
     };
     if arg(&query, "permanent").as_deref() == Some("1") {
         set_permanent(&req, true)?;
@@ -91,7 +109,11 @@ async fn login(req: HttpRequest, query: Query) -> actix_web::Result<HttpResponse
     let options = LoginOptions::new()
         .remember(arg(&query, "remember").as_deref() == Some("1"))
         .force(arg(&query, "force").as_deref() == Some("1"));
-    Ok(text(if login_user(&req, user, options)? { "ok" } else { "refused" }))
+    Ok(text(if login_user(&req, user, options)? {
+        "ok"
+    } else {
+        "refused"
+    }))
 }
 
 #[get("/logout")]
@@ -140,7 +162,10 @@ async fn reauth(req: HttpRequest, query: Query) -> HttpResponse {
 
 #[get("/forget")]
 async fn forget(query: Query, forgotten: Forgotten) -> HttpResponse {
-    forgotten.lock().unwrap().insert(arg(&query, "id").unwrap_or_default());
+    forgotten
+        .lock()
+        .unwrap()
+        .insert(arg(&query, "id").unwrap_or_default());
     text("forgotten")
 }
 
@@ -156,10 +181,18 @@ fn var(name: &str, default: &str) -> String {
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let port: u16 = var("PARITY_PORT", "8080").parse().expect("PARITY_PORT is a port number");
-    let profile: Profile = var("PARITY_PROFILE", "0.6.3").parse().expect("PARITY_PROFILE");
-    let protection: SessionProtection = var("PARITY_SESSION_PROTECTION", "basic").parse().expect("PARITY_SESSION_PROTECTION");
-    let days: u64 = var("PARITY_REMEMBER_COOKIE_DAYS", "365").parse().expect("PARITY_REMEMBER_COOKIE_DAYS");
+    let port: u16 = var("PARITY_PORT", "8080")
+        .parse()
+        .expect("PARITY_PORT is a port number");
+    let profile: Profile = var("PARITY_PROFILE", "0.6.3")
+        .parse()
+        .expect("PARITY_PROFILE");
+    let protection: SessionProtection = var("PARITY_SESSION_PROTECTION", "basic")
+        .parse()
+        .expect("PARITY_SESSION_PROTECTION");
+    let days: u64 = var("PARITY_REMEMBER_COOKIE_DAYS", "365")
+        .parse()
+        .expect("PARITY_REMEMBER_COOKIE_DAYS");
     let secret = var("PARITY_SECRET", "parity-secret");
 
     let received: Received = Arc::default();
@@ -169,7 +202,10 @@ async fn main() -> std::io::Result<()> {
         .session_protection(protection)
         .login_view(var("PARITY_LOGIN_VIEW", "/login-page"))
         .refresh_view(var("PARITY_REFRESH_VIEW", "/reauth"))
-        .login_message(Some(&var("PARITY_LOGIN_MESSAGE", "Please log in to access this page.")))
+        .login_message(Some(&var(
+            "PARITY_LOGIN_MESSAGE",
+            "Please log in to access this page.",
+        )))
         .remember_cookie(
             RememberCookie::new()
                 .name(var("PARITY_REMEMBER_COOKIE_NAME", "remember_token"))
@@ -185,7 +221,9 @@ async fn main() -> std::io::Result<()> {
         Signal::SessionProtected,
     ] {
         let received = received.clone();
-        builder = builder.on(signal, move |event| received.lock().unwrap().push(event.signal.name()));
+        builder = builder.on(signal, move |event| {
+            received.lock().unwrap().push(event.signal.name())
+        });
     }
     let manager = builder.build();
 
@@ -199,7 +237,11 @@ async fn main() -> std::io::Result<()> {
             .app_data(forgotten.clone())
             .app_data(received.clone())
             .wrap(manager.clone())
-            .wrap(SessionMiddleware::builder(CookieSessionStore::default(), key.clone()).cookie_secure(false).build())
+            .wrap(
+                SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                    .cookie_secure(false)
+                    .build(),
+            )
             .service(index)
             .service(login)
             .service(logout)

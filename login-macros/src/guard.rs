@@ -136,37 +136,43 @@ mod tests {
         expand(guard, args, item).to_string()
     }
 
+    // Brace-delimited `quote!`s: rustfmt leaves them as written.
     #[test]
     fn guard_is_the_first_argument() {
         let out = expand_to_string(
             Guard::Login,
-            quote!(),
-            quote!(#[get("/")] pub async fn index(q: Query<Q>) -> &'static str { "x" }),
+            quote! {},
+            quote! { #[get("/")] pub async fn index(q: Query<Q>) -> &'static str { "x" } },
         );
-        assert_eq!(
-            out,
-            quote!(#[get("/")] pub async fn index(__actix_login_guard: ::actix_login::LoginRequired, q: Query<Q>) -> &'static str { "x" })
-                .to_string()
-        );
+        let expected = quote! {
+            #[get("/")]
+            pub async fn index(__actix_login_guard: ::actix_login::LoginRequired, q: Query<Q>)
+                -> &'static str { "x" }
+        };
+        assert_eq!(out, expected.to_string());
     }
 
     #[test]
     fn fresh_guard_and_crate_override() {
         let out = expand_to_string(
             Guard::FreshLogin,
-            quote!(crate = "reexport::login"),
-            quote!(async fn index() -> HttpResponse { todo!() }),
+            quote! { crate = "reexport::login" },
+            quote! { async fn index() -> HttpResponse { todo!() } },
         );
-        assert_eq!(
-            out,
-            quote!(async fn index(__actix_login_guard: reexport::login::FreshLoginRequired) -> HttpResponse { todo!() })
-                .to_string()
-        );
+        let expected = quote! {
+            async fn index(__actix_login_guard: reexport::login::FreshLoginRequired)
+                -> HttpResponse { todo!() }
+        };
+        assert_eq!(out, expected.to_string());
     }
 
     #[test]
     fn errors_keep_the_item() {
-        let item = quote!(fn index(&self) -> HttpResponse { todo!() });
+        let item = quote!(
+            fn index(&self) -> HttpResponse {
+                todo!()
+            }
+        );
         let out = expand_to_string(Guard::Login, quote!(bogus), item.clone());
         assert!(out.starts_with(&item.to_string()), "{out}");
         assert_eq!(out.matches("compile_error").count(), 3, "{out}");

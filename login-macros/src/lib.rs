@@ -35,8 +35,9 @@ mod parse;
 /// An anonymous request is answered with the login manager's "unauthorized"
 /// response: a redirect to the login view when one is configured, with the
 /// page asked for in `next`, otherwise `401 Unauthorized` (or the custom
-/// unauthorized handler's response). `OPTIONS` requests always pass, as in
-/// Flask-Login, so CORS preflights work.
+/// unauthorized handler's response). `OPTIONS` requests pass, as in
+/// Flask-Login 0.4 and later (not in the 0.2.4 profile), so CORS preflights
+/// work.
 ///
 /// # Syntax
 ///
@@ -61,8 +62,7 @@ mod parse;
 ///   can return anything a handler can (`impl Responder`, `HttpResponse`,
 ///   `Result<_, E>`, `&'static str`...) and use `return` and `?` freely.
 /// - The same check is available without the macro: take
-///   `_: actix_login::LoginRequired` as the first argument, or wrap a scope
-///   in the library's middleware.
+///   `_: actix_login::LoginRequired` as the first argument.
 /// - Errors: the function must be `async` and must not take `self`; the only
 ///   argument is `crate = "..."`.
 ///
@@ -100,12 +100,14 @@ pub fn login_required(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Restricts an actix-web handler to users whose login is fresh: Flask-Login's
 /// `@fresh_login_required`.
 ///
-/// A login is fresh when it was made in this session by `login_user`, not
-/// restored from the remember-me cookie. An anonymous request gets the
-/// "unauthorized" response as with [`macro@login_required`]; a logged-in user
-/// whose login is not fresh gets the "needs refresh" response: a redirect to
-/// the refresh view when one is configured, otherwise `401 Unauthorized`.
-/// `OPTIONS` requests always pass.
+/// A login is fresh when it was made in this session by `login_user`: not
+/// restored from the remember-me cookie, not downgraded by session
+/// protection, and not older than the manager's `fresh_max_age` when one is
+/// set. An anonymous request gets the "unauthorized" response as with
+/// [`macro@login_required`]; a logged-in user whose login is not fresh gets
+/// the "needs refresh" response: a redirect to the refresh view when one is
+/// configured, otherwise `401 Unauthorized` (`403 Forbidden` in the 0.2.4
+/// profile). `OPTIONS` requests pass as with [`macro@login_required`].
 ///
 /// Use it for sensitive pages: changing a password or an e-mail address.
 ///
@@ -169,7 +171,7 @@ pub fn fresh_login_required(args: TokenStream, item: TokenStream) -> TokenStream
 /// # Examples
 ///
 /// ```
-/// use actix_login::anonymous_required;
+/// use actix_login_macros::anonymous_required;
 /// use actix_web::get;
 ///
 /// #[get("/register")]

@@ -197,20 +197,31 @@ fn generate(loader: Loader) -> TokenStream {
     let into_load_result = quote_spanned!(krate_span=> #krate::IntoLoadResult);
     let loader_error = quote_spanned!(krate_span=> #krate::LoaderError);
 
-    // Mixed-site hygiene: none of these can clash with the user's names (the
-    // user's function is an item and sees none of them anyway).
-    let id = Ident::new("__actix_login_id", Span::mixed_site());
+    // No user expression is ever placed in the generated method's scope (the
+    // user's function is an item: it sees none of these locals), so these
+    // names cannot clash. The id is located at the user's id type, so that
+    // "`i64: From<&str>` is not satisfied" points there: rustc reports a
+    // mixed-site identifier at the attribute instead.
+    let id = Ident::new("__actix_login_id", id_ty.span());
     let req = Ident::new("__actix_login_req", Span::mixed_site());
     let extracted: Vec<Ident> = (1..=extractor_tys.len())
         .map(|i| format_ident!("__actix_login_arg{}", i, span = Span::mixed_site()))
         .collect();
 
     // Spanned at the user's types, so that "`i64: From<&str>` is not
-    // satisfied" or "`IntoLoadResult` is not implemented for `Vec<u8>`" point
-    // at the signature.
+    // satisfied", "`Database: FromRequest` is not satisfied" or
+    // "`IntoLoadResult` is not implemented for `Vec<u8>`" point at the
+    // signature rather than at the attribute.
     let id_arg = quote_spanned!(id_ty.span()=> ::core::convert::Into::into(#id));
-    let user_ty = quote_spanned!(ret.span()=> <#ret as #into_load_result>::User);
-    let result = quote_spanned!(ret.span()=> <#ret as #into_load_result>::into_load_result);
+    let extractions = extractor_tys
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> <#ty as #actix_web::FromRequest>::extract(#req)));
+    let user_ty = quote_spanned!(ret.span()=> type User = <#ret as #into_load_result>::User;);
+    let output = quote_spanned!(ret.span()=> ::core::result::Result<::core::option::Option<Self::User>, #loader_error>);
+
+    let call = quote_spanned! {ret.span()=>
+        <#ret as #into_load_result>::into_load_result(#name(#id_arg #(, #extracted)*).await)
+    };
 
     quote! {
         #(#cfgs)*
@@ -226,23 +237,23 @@ fn generate(loader: Loader) -> TokenStream {
 
         #(#cfgs)*
         impl #user_loader for #name {
-            type User = #user_ty;
+            #user_ty
 
             #[allow(clippy::useless_conversion)]
             async fn load_user(
                 &self,
                 #id: &::core::primitive::str,
                 #req: &#actix_web::HttpRequest,
-            ) -> ::core::result::Result<::core::option::Option<Self::User>, #loader_error> {
+            ) -> #output {
                 #(#other_attrs)*
                 #sig #block
 
                 #(
-                    let #extracted = <#extractor_tys as #actix_web::FromRequest>::extract(#req)
+                    let #extracted = #extractions
                         .await
                         .map_err(::core::convert::Into::<#actix_web::Error>::into)?;
                 )*
-                #result(#name(#id_arg #(, #extracted)*).await)
+                #call
             }
         }
     }
@@ -276,7 +287,10 @@ mod tests {
             .expect(&out);
         let doc_at = out.find("doc = r\" Loads.\"").expect(&out);
         let allow_at = out.find("allow (unused)").expect(&out);
-        assert!(doc_at < struct_at && struct_at < impl_at && impl_at < allow_at, "{out}");
+        assert!(
+            doc_at < struct_at && struct_at < impl_at && impl_at < allow_at,
+            "{out}"
+        );
         assert!(out.contains("async fn load_user (id : & str , db : web :: Data < Db >) -> Option < Account > { db . get (id) }"), "{out}");
         assert!(out.contains("< web :: Data < Db > as :: actix_login :: __private :: actix_web :: FromRequest > :: extract"), "{out}");
         assert!(!out.contains("compile_error"), "{out}");
@@ -285,7 +299,9 @@ mod tests {
     #[test]
     fn every_signature_error_is_reported() {
         assert_eq!(
-            errors(quote!(fn load<T>() {})),
+            errors(quote!(
+                fn load<T>() {}
+            )),
             [
                 NOT_ASYNC,
                 "`#[user_loader]` functions cannot be generic",
@@ -294,7 +310,11 @@ mod tests {
             ]
         );
         assert_eq!(
-            errors(quote!(async fn load(&self, id: &str) -> Option<U> { None })),
+            errors(quote!(
+                async fn load(&self, id: &str) -> Option<U> {
+                    None
+                }
+            )),
             ["`#[user_loader]` must be a free `async fn`, not a method with a `self` receiver"]
         );
     }

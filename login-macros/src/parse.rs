@@ -157,7 +157,8 @@ impl FnItem {
     /// The body with its braces.
     pub(crate) fn block(&self) -> TokenStream {
         let mut block = TokenStream::new();
-        self.brace.surround(&mut block, |tokens| tokens.extend(self.body.clone()));
+        self.brace
+            .surround(&mut block, |tokens| tokens.extend(self.body.clone()));
         block
     }
 }
@@ -222,13 +223,21 @@ mod tests {
     use quote::quote;
 
     fn krate(args: TokenStream) -> String {
-        MacroArgs::parse(args).unwrap().krate.to_token_stream().to_string()
+        MacroArgs::parse(args)
+            .unwrap()
+            .krate
+            .to_token_stream()
+            .to_string()
     }
 
     fn error(args: TokenStream) -> String {
         match MacroArgs::parse(args) {
             Ok(_) => panic!("expected an error"),
-            Err(err) => err.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join(" | "),
+            Err(err) => err
+                .into_iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(" | "),
         }
     }
 
@@ -239,8 +248,11 @@ mod tests {
 
     #[test]
     fn crate_argument_overrides_the_path() {
-        assert_eq!(krate(quote!(crate = "my::actix_login")), "my :: actix_login");
-        assert_eq!(krate(quote!(crate = "::x",)), ":: x");
+        assert_eq!(
+            krate(quote!(crate = "my::actix_login")),
+            "my :: actix_login"
+        );
+        assert_eq!(krate(quote! { crate = "::x", }), ":: x");
     }
 
     #[test]
@@ -258,7 +270,7 @@ mod tests {
     #[test]
     fn every_faulty_argument_is_reported() {
         assert_eq!(
-            error(quote!(a, crate = "x", crate = "y", crate, crate = "1 + 1", ,)),
+            error(quote! { a, crate = "x", crate = "y", crate, crate = "1 + 1", , }),
             "unknown argument `a`, expected `crate = \"...\"` | duplicate argument `crate` \
              | expected `crate = \"...\"` | `crate` must name a path, like \
              `crate = \"my_reexport::actix_login\"` | expected `crate = \"...\"`"

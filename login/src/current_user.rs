@@ -64,7 +64,8 @@ impl<U: User> CurrentUser<U> {
 
     /// Takes the loaded user out.
     pub fn into_user(self) -> Option<U> {
-        self.user.map(|u| Rc::try_unwrap(u).unwrap_or_else(|rc| (*rc).clone()))
+        self.user
+            .map(|u| Rc::try_unwrap(u).unwrap_or_else(|rc| (*rc).clone()))
     }
 
     /// Whether the request is logged in (Flask's `is_authenticated`).
@@ -115,13 +116,20 @@ impl<U: User> CurrentUser<U> {
             (None, Some(factory)) => Some(factory()),
             _ => None,
         };
-        Ok(CurrentUser { user, authenticated, anonymous })
+        Ok(CurrentUser {
+            user,
+            authenticated,
+            anonymous,
+        })
     }
 }
 
 impl<U: User> FromRequest for CurrentUser<U> {
     type Error = actix_web::Error;
-    type Future = Either<Ready<Result<Self, actix_web::Error>>, LocalBoxFuture<'static, Result<Self, actix_web::Error>>>;
+    type Future = Either<
+        Ready<Result<Self, actix_web::Error>>,
+        LocalBoxFuture<'static, Result<Self, actix_web::Error>>,
+    >;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let h = match typed::<U>(req) {

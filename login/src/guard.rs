@@ -55,15 +55,24 @@ fn wants_json(req: &HttpRequest) -> bool {
     })
 }
 
-fn json(status: StatusCode, error: &str, message: Option<&str>, location: Option<&str>) -> HttpResponse {
+fn json(
+    status: StatusCode,
+    error: &str,
+    message: Option<&str>,
+    location: Option<&str>,
+) -> HttpResponse {
     let body = serde_json::json!({ "error": error, "message": message, "location": location });
     HttpResponse::build(status).json(body)
 }
 
+/// A login or refresh view that cannot be turned into a URL (logged where
+/// it happens; the client gets a 500).
+struct ViewError;
+
 impl<U: User> LoginState<U> {
     /// Resolves a view: a path or URL is used as is, anything else is the
     /// name of an actix resource.
-    fn expand_view(&self, req: &HttpRequest, view: &str) -> Result<String, HttpResponse> {
+    fn expand_view(&self, req: &HttpRequest, view: &str) -> Result<String, ViewError> {
         if view.starts_with('/') || view.starts_with("http://") || view.starts_with("https://") {
             return Ok(view.to_owned());
         }
@@ -74,13 +83,13 @@ impl<U: User> LoginState<U> {
             }),
             Err(err) => {
                 tracing::error!(view, error = %err, "login or refresh view is neither a path nor a named resource");
-                Err(HttpResponse::InternalServerError().finish())
+                Err(ViewError)
             }
         }
     }
 
     /// The redirect to `view` with `next` pointing back at this request.
-    fn redirect_to(&self, req: &HttpRequest, view: &str) -> Result<String, HttpResponse> {
+    fn redirect_to(&self, req: &HttpRequest, view: &str) -> Result<String, ViewError> {
         let m = &*self.m;
         let base = self.expand_view(req, view)?;
         let target = request_target(req);
@@ -99,14 +108,31 @@ impl<U: User> LoginState<U> {
         if m.use_session_for_next {
             let session = req.get_session();
             let next = make_next_param(&base, &current).into_owned();
-            let stored = put(&session, NEXT, &next)
-                .and_then(|()| put(&session, ID, &request_identifier(req, m.profile, &m.trusted_proxies)));
+            let stored = put(&session, NEXT, &next).and_then(|()| {
+                put(
+                    &session,
+                    ID,
+                    &request_identifier(req, m.profile, &m.trusted_proxies),
+                )
+            });
             if stored.is_err() {
-                return Err(HttpResponse::InternalServerError().finish());
+                return Err(ViewError);
             }
-            return Ok(build_login_url(&base, None, &m.next_field, order, m.force_host.as_deref()));
+            return Ok(build_login_url(
+                &base,
+                None,
+                &m.next_field,
+                order,
+                m.force_host.as_deref(),
+            ));
         }
-        Ok(build_login_url(&base, Some(&current), &m.next_field, order, m.force_host.as_deref()))
+        Ok(build_login_url(
+            &base,
+            Some(&current),
+            &m.next_field,
+            order,
+            m.force_host.as_deref(),
+        ))
     }
 
     fn login_view_for(&self, req: &HttpRequest) -> Option<&str> {
@@ -132,19 +158,28 @@ impl<U: User> LoginState<U> {
         let view = self.login_view_for(req);
         if m.json_for_api_clients && wants_json(req) {
             let location = view.and_then(|v| self.redirect_to(req, v).ok());
-            return json(StatusCode::UNAUTHORIZED, "unauthorized", m.login_message.as_deref(), location.as_deref());
+            return json(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                m.login_message.as_deref(),
+                location.as_deref(),
+            );
         }
         let Some(view) = view else {
-            return HttpResponse::Unauthorized().content_type("text/plain; charset=utf-8").body("401 Unauthorized");
+            return HttpResponse::Unauthorized()
+                .content_type("text/plain; charset=utf-8")
+                .body("401 Unauthorized");
         };
         let location = match self.redirect_to(req, view) {
             Ok(l) => l,
-            Err(resp) => return resp,
+            Err(ViewError) => return HttpResponse::InternalServerError().finish(),
         };
         if let Some(msg) = &m.login_message {
             flash(req, &m.localized(msg), &m.login_message_category);
         }
-        HttpResponse::Found().insert_header((header::LOCATION, location)).finish()
+        HttpResponse::Found()
+            .insert_header((header::LOCATION, location))
+            .finish()
     }
 
     /// Flask-Login's `needs_refresh()`.
@@ -156,23 +191,37 @@ impl<U: User> LoginState<U> {
             return handler(req);
         }
         if m.json_for_api_clients && wants_json(req) {
-            let location = m.refresh_view.as_deref().and_then(|v| self.redirect_to(req, v).ok());
-            return json(StatusCode::UNAUTHORIZED, "needs_refresh", m.needs_refresh_message.as_deref(), location.as_deref());
+            let location = m
+                .refresh_view
+                .as_deref()
+                .and_then(|v| self.redirect_to(req, v).ok());
+            return json(
+                StatusCode::UNAUTHORIZED,
+                "needs_refresh",
+                m.needs_refresh_message.as_deref(),
+                location.as_deref(),
+            );
         }
         let Some(view) = m.refresh_view.as_deref() else {
             return match m.profile {
-                Profile::V0_6_3 => HttpResponse::Unauthorized().content_type("text/plain; charset=utf-8").body("401 Unauthorized"),
-                Profile::V0_2_4 => HttpResponse::Forbidden().content_type("text/plain; charset=utf-8").body("403 Forbidden"),
+                Profile::V0_6_3 => HttpResponse::Unauthorized()
+                    .content_type("text/plain; charset=utf-8")
+                    .body("401 Unauthorized"),
+                Profile::V0_2_4 => HttpResponse::Forbidden()
+                    .content_type("text/plain; charset=utf-8")
+                    .body("403 Forbidden"),
             };
         };
         let location = match self.redirect_to(req, view) {
             Ok(l) => l,
-            Err(resp) => return resp,
+            Err(ViewError) => return HttpResponse::InternalServerError().finish(),
         };
         if let Some(msg) = &m.needs_refresh_message {
             flash(req, &m.localized(msg), &m.needs_refresh_message_category);
         }
-        HttpResponse::Found().insert_header((header::LOCATION, location)).finish()
+        HttpResponse::Found()
+            .insert_header((header::LOCATION, location))
+            .finish()
     }
 }
 
@@ -317,7 +366,11 @@ impl FromRequest for AnonymousRequired {
             h.0.ensure_loaded(&req).await?;
             if h.0.is_authenticated() {
                 let to = h.0.anonymous_redirect().to_owned();
-                Err(reject(HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()))
+                Err(reject(
+                    HttpResponse::SeeOther()
+                        .insert_header((header::LOCATION, to))
+                        .finish(),
+                ))
             } else {
                 Ok(AnonymousRequired)
             }

@@ -107,23 +107,33 @@ mod redirect;
 mod remember;
 mod signals;
 mod state;
-mod user;
 #[cfg(feature = "test-helpers")]
 pub mod testing;
+mod user;
 
-pub use actix_login_macros::{fresh_login_required, login_required, user_loader};
+pub use actix_login_macros::{
+    anonymous_required, fresh_login_required, login_required, user_loader,
+};
 pub use config::{Profile, RememberCookie, SameSite, SessionProtection};
 pub use current_user::CurrentUser;
 pub use flash::{flash, get_flashed_messages};
-pub use guard::{needs_refresh, unauthorized, AnonymousRequired, FreshLoginRequired, LoginRequired};
-pub use login::{confirm_login, login_fresh, login_remembered, login_user, logout_user, set_permanent, take_next, LoginOptions};
+pub use guard::{
+    needs_refresh, unauthorized, AnonymousRequired, FreshLoginRequired, LoginRequired,
+};
+pub use login::{
+    confirm_login, login_fresh, login_remembered, login_user, logout_user, set_permanent,
+    take_next, LoginOptions,
+};
 pub use manager::{LoginManager, LoginManagerBuilder};
 pub use middleware::LoginMiddleware;
 pub use protection::session_identifier;
 pub use redirect::{login_url, make_next_param, safe_next};
 pub use remember::make_secure_token;
 pub use signals::{Signal, SignalEvent};
-pub use user::{Anonymous, AnonymousUser, IntoLoadResult, LoaderError, RequestLoader, TokenLoader, User, UserLoader};
+pub use user::{
+    Anonymous, AnonymousUser, IntoLoadResult, LoaderError, RequestLoader, TokenLoader, User,
+    UserLoader,
+};
 
 /// Re-exports for the code the macros generate. Not public API.
 #[doc(hidden)]

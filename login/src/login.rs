@@ -112,7 +112,11 @@ impl LoginOptions {
 ///
 /// A 500 error when the app has no [`LoginManager`](crate::LoginManager)
 /// middleware for user type `U`, or the session cannot store the values.
-pub fn login_user<U: User>(req: &HttpRequest, user: U, options: LoginOptions) -> actix_web::Result<bool> {
+pub fn login_user<U: User>(
+    req: &HttpRequest,
+    user: U,
+    options: LoginOptions,
+) -> actix_web::Result<bool> {
     let h = typed::<U>(req)?;
     as_state::<U>(&h).login(req, user, options)
 }

@@ -48,6 +48,7 @@ impl<L: TokenLoader + Send + Sync> DynTokenLoader<L::User> for L {
 
 pub(crate) type Handler = Box<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync>;
 pub(crate) type AnonymousFactory = Box<dyn Fn() -> Rc<dyn Anonymous> + Send + Sync>;
+pub(crate) type Localize = Box<dyn Fn(&str) -> String + Send + Sync>;
 
 /// The settings and callbacks every request of the app shares.
 pub(crate) struct Inner<U> {
@@ -63,7 +64,7 @@ pub(crate) struct Inner<U> {
     pub(crate) login_message_category: String,
     pub(crate) needs_refresh_message: Option<String>,
     pub(crate) needs_refresh_message_category: String,
-    pub(crate) localize: Option<Box<dyn Fn(&str) -> String + Send + Sync>>,
+    pub(crate) localize: Option<Localize>,
     pub(crate) next_field: String,
     pub(crate) use_session_for_next: bool,
     pub(crate) force_host: Option<String>,
@@ -224,7 +225,7 @@ pub struct LoginManagerBuilder<U: User> {
     login_message_category: String,
     needs_refresh_message: Option<String>,
     needs_refresh_message_category: String,
-    localize: Option<Box<dyn Fn(&str) -> String + Send + Sync>>,
+    localize: Option<Localize>,
     next_field: String,
     use_session_for_next: bool,
     force_host: Option<String>,
@@ -328,7 +329,8 @@ impl<U: User> LoginManagerBuilder<U> {
     /// segments (`/admin` matches `/admin` and `/admin/x`, not `/administer`).
     pub fn scope_login_view(mut self, prefix: impl Into<String>, view: Option<&str>) -> Self {
         let prefix = prefix.into().trim_end_matches('/').to_owned();
-        self.scope_login_views.push((prefix, view.map(str::to_owned)));
+        self.scope_login_views
+            .push((prefix, view.map(str::to_owned)));
         self
     }
 
@@ -436,7 +438,10 @@ impl<U: User> LoginManagerBuilder<U> {
 
     /// Builds the anonymous user of requests nobody is logged in to
     /// (Flask-Login's `anonymous_user`).
-    pub fn anonymous_user<A: Anonymous>(mut self, factory: impl Fn() -> A + Send + Sync + 'static) -> Self {
+    pub fn anonymous_user<A: Anonymous>(
+        mut self,
+        factory: impl Fn() -> A + Send + Sync + 'static,
+    ) -> Self {
         self.anonymous = Some(Box::new(move || Rc::new(factory()) as Rc<dyn Anonymous>));
         self
     }
@@ -458,14 +463,20 @@ impl<U: User> LoginManagerBuilder<U> {
 
     /// Replaces the unauthorized response (redirect or 401) with your own
     /// (Flask-Login's `unauthorized_handler`).
-    pub fn unauthorized_handler(mut self, f: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static) -> Self {
+    pub fn unauthorized_handler(
+        mut self,
+        f: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
+    ) -> Self {
         self.unauthorized_handler = Some(Box::new(f));
         self
     }
 
     /// Replaces the needs-refresh response with your own (Flask-Login's
     /// `needs_refresh_handler`).
-    pub fn needs_refresh_handler(mut self, f: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static) -> Self {
+    pub fn needs_refresh_handler(
+        mut self,
+        f: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
+    ) -> Self {
         self.needs_refresh_handler = Some(Box::new(f));
         self
     }
@@ -486,7 +497,11 @@ impl<U: User> LoginManagerBuilder<U> {
     ///     .build();
     /// # let _ = manager;
     /// ```
-    pub fn on(mut self, signal: Signal, f: impl Fn(&SignalEvent<'_, U>) + Send + Sync + 'static) -> Self {
+    pub fn on(
+        mut self,
+        signal: Signal,
+        f: impl Fn(&SignalEvent<'_, U>) + Send + Sync + 'static,
+    ) -> Self {
         self.signals.push(signal, Box::new(f));
         self
     }

@@ -2,9 +2,11 @@
 //! way out sets or deletes the remember cookie.
 
 use std::{
-    future::{ready, Ready},
+    future::{ready, Future, Ready},
+    pin::Pin,
     rc::Rc,
     sync::Arc,
+    task::{Context, Poll},
     time::Duration,
 };
 
@@ -15,12 +17,15 @@ use actix_web::{
     http::header::{HeaderValue, SET_COOKIE},
     Error, HttpMessage,
 };
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{Either, LocalBoxFuture};
 
 use crate::{
     keys::{AUTH_HASH, REMEMBER_SECONDS},
     manager::{Inner, LoginManager},
-    remember::{delete_cookie_header, find_cookie, payload_with_tag, set_cookie_header, split_auth_tag, unquote_value},
+    remember::{
+        delete_cookie_header, find_cookie, payload_with_tag, set_cookie_header, split_auth_tag,
+        unquote_value,
+    },
     state::{get_string, LoginState, RememberOp, StateHandle},
     user::User,
 };
@@ -59,31 +64,69 @@ where
 {
     type Response = ServiceResponse<B>;
     type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+    type Future = Either<
+        LoginFuture<S::Future, U>,
+        LocalBoxFuture<'static, Result<Self::Response, Self::Error>>,
+    >;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         #[cfg(feature = "test-helpers")]
         if let Err(err) = crate::testing::apply(&req, &self.inner) {
-            return Box::pin(async move { Err(err) });
+            return Either::Right(Box::pin(async move { Err(err) }));
         }
         let entry_empty = req.get_session().entries().is_empty();
         let state = Rc::new(LoginState::new(self.inner.clone(), entry_empty));
         req.extensions_mut().insert(StateHandle(state.clone()));
+        if !state.m.profile.eager() {
+            // The common path: no allocation beyond the state, no boxing.
+            return Either::Left(LoginFuture {
+                fut: self.service.call(req),
+                state,
+            });
+        }
         let service = self.service.clone();
-        Box::pin(async move {
-            if state.m.profile.eager() {
-                let http = req.request().clone();
-                // A failing loader answers 500 before the handler runs; the
-                // error skips the session middleware's save, so the session
-                // stays as it was.
-                state.ensure_loaded(&http).await?;
-            }
+        Either::Right(Box::pin(async move {
+            let http = req.request().clone();
+            // A failing loader answers 500 before the handler runs; the
+            // error skips the session middleware's save, so the session
+            // stays as it was.
+            state.ensure_loaded(&http).await?;
+            drop(http);
             let mut res = service.call(req).await?;
             write_remember_cookie(&state, &mut res);
             Ok(res)
-        })
+        }))
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`LoginMiddleware`]: the inner service's, then
+    /// the remember cookie.
+    #[doc(hidden)]
+    pub struct LoginFuture<F, U: User> {
+        #[pin]
+        fut: F,
+        state: Rc<LoginState<U>>,
+    }
+}
+
+impl<F, B, U> Future for LoginFuture<F, U>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+    U: User,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut res = match this.fut.poll(cx) {
+            Poll::Ready(Ok(res)) => res,
+            other => return other,
+        };
+        write_remember_cookie(this.state, &mut res);
+        Poll::Ready(Ok(res))
     }
 }
 
@@ -91,7 +134,10 @@ where
 fn write_remember_cookie<U: User, B>(state: &LoginState<U>, res: &mut ServiceResponse<B>) {
     let m = &*state.m;
     let mut op = state.remember.get();
-    if op == RememberOp::Keep && m.cookie.refresh_each_request && carries_cookie_of_session_user(state, res) {
+    if op == RememberOp::Keep
+        && m.cookie.refresh_each_request
+        && carries_cookie_of_session_user(state, res)
+    {
         op = RememberOp::Set;
     }
     let header = match op {
@@ -100,7 +146,9 @@ fn write_remember_cookie<U: User, B>(state: &LoginState<U>, res: &mut ServiceRes
         RememberOp::Set => {
             let session = res.request().get_session();
             // Flask-Login sets the cookie only while the session names a user.
-            let Some(id) = get_string(&session, m.keys.user_id) else { return };
+            let Some(id) = get_string(&session, m.keys.user_id) else {
+                return;
+            };
             let payload = match &m.token_loader {
                 Some(_) => match state.user().and_then(|u| u.get_auth_token()) {
                     Some(token) => token,
@@ -124,19 +172,28 @@ fn write_remember_cookie<U: User, B>(state: &LoginState<U>, res: &mut ServiceRes
         Ok(value) => {
             res.headers_mut().append(SET_COOKIE, value);
         }
-        Err(_) => tracing::error!(cookie = %m.cookie.name, "remember cookie name or attributes are not a valid header; not sent"),
+        Err(_) => {
+            tracing::error!(cookie = %m.cookie.name, "remember cookie name or attributes are not a valid header; not sent")
+        }
     }
 }
 
 /// Refresh-each-request applies only to a request that carried a valid
 /// remember cookie for the session's user, so a login without "remember me"
 /// never gets one (upstream #824).
-fn carries_cookie_of_session_user<U: User, B>(state: &LoginState<U>, res: &ServiceResponse<B>) -> bool {
+fn carries_cookie_of_session_user<U: User, B>(
+    state: &LoginState<U>,
+    res: &ServiceResponse<B>,
+) -> bool {
     let m = &*state.m;
     let req = res.request();
-    let Some(raw) = find_cookie(req.headers(), &m.cookie.name) else { return false };
+    let Some(raw) = find_cookie(req.headers(), &m.cookie.name) else {
+        return false;
+    };
     let value = unquote_value(raw);
-    let Some(payload) = m.signer.decode(&value) else { return false };
+    let Some(payload) = m.signer.decode(&value) else {
+        return false;
+    };
     if m.token_loader.is_some() {
         return state.user().is_some();
     }

@@ -25,8 +25,16 @@ pub(crate) fn client_addr(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAdd
         return Some(peer);
     }
     let mut client = peer;
-    for value in req.headers().get_all(header::X_FORWARDED_FOR).collect::<Vec<_>>().iter().rev() {
-        let Ok(text) = value.to_str() else { return Some(client) };
+    for value in req
+        .headers()
+        .get_all(header::X_FORWARDED_FOR)
+        .collect::<Vec<_>>()
+        .iter()
+        .rev()
+    {
+        let Ok(text) = value.to_str() else {
+            return Some(client);
+        };
         for part in text.rsplit(',') {
             match part.trim().parse::<IpAddr>() {
                 Ok(ip) => {
@@ -57,8 +65,17 @@ pub(crate) fn client_addr(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAdd
 /// let id = session_identifier(Profile::V0_2_4, Some("127.0.0.1"), Some(b"Mozilla/5.0 (X11; Linux x86_64)"));
 /// assert_eq!(id, "a0d7bebc1ef562e78708e88ef7046e91");
 /// ```
-pub fn session_identifier(profile: Profile, addr: Option<&str>, user_agent: Option<&[u8]>) -> String {
-    fn feed(update: &mut dyn FnMut(&[u8]), addr: Option<&str>, ua: Option<&[u8]>, missing_ua: &[u8]) {
+pub fn session_identifier(
+    profile: Profile,
+    addr: Option<&str>,
+    user_agent: Option<&[u8]>,
+) -> String {
+    fn feed(
+        update: &mut dyn FnMut(&[u8]),
+        addr: Option<&str>,
+        ua: Option<&[u8]>,
+        missing_ua: &[u8],
+    ) {
         update(addr.unwrap_or("None").as_bytes());
         update(b"|");
         match ua {
@@ -87,7 +104,11 @@ pub fn session_identifier(profile: Profile, addr: Option<&str>, user_agent: Opti
 }
 
 /// The identifier of `req`, per the manager's profile and trusted proxies.
-pub(crate) fn request_identifier(req: &HttpRequest, profile: Profile, trusted: &[IpAddr]) -> String {
+pub(crate) fn request_identifier(
+    req: &HttpRequest,
+    profile: Profile,
+    trusted: &[IpAddr],
+) -> String {
     let addr = client_addr(req, trusted);
     let mut buf = String::new();
     let addr = addr.map(|a| {

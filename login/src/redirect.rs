@@ -20,7 +20,9 @@ fn urlsplit(url: &str) -> Split<'_> {
         let scheme = &rest[..colon];
         if !scheme.is_empty()
             && scheme.as_bytes()[0].is_ascii_alphabetic()
-            && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
         {
             out.scheme = scheme;
             rest = &rest[colon + 1..];
@@ -47,7 +49,13 @@ fn urlunsplit(scheme: &str, netloc: &str, path: &str, query: &str) -> String {
     urlunsplit_fragment(scheme, netloc, path, query, "")
 }
 
-fn urlunsplit_fragment(scheme: &str, netloc: &str, path: &str, query: &str, fragment: &str) -> String {
+fn urlunsplit_fragment(
+    scheme: &str,
+    netloc: &str,
+    path: &str,
+    query: &str,
+    fragment: &str,
+) -> String {
     let mut url = String::with_capacity(scheme.len() + netloc.len() + path.len() + query.len() + 8);
     if !scheme.is_empty() {
         url.push_str(scheme);
@@ -156,8 +164,14 @@ pub(crate) enum QueryOrder {
 pub fn make_next_param<'a>(login_url: &str, current_url: &'a str) -> Cow<'a, str> {
     let l = urlsplit(login_url);
     let c = urlsplit(current_url);
-    if (l.scheme.is_empty() || l.scheme == c.scheme) && (l.netloc.is_empty() || l.netloc == c.netloc) {
-        if c.scheme.is_empty() && c.netloc.is_empty() && c.fragment.is_empty() && (!current_url.ends_with('?')) {
+    if (l.scheme.is_empty() || l.scheme == c.scheme)
+        && (l.netloc.is_empty() || l.netloc == c.netloc)
+    {
+        if c.scheme.is_empty()
+            && c.netloc.is_empty()
+            && c.fragment.is_empty()
+            && (!current_url.ends_with('?'))
+        {
             return Cow::Borrowed(current_url);
         }
         return Cow::Owned(urlunsplit("", "", c.path, c.query));
@@ -177,7 +191,13 @@ pub fn make_next_param<'a>(login_url: &str, current_url: &'a str) -> Cow<'a, str
 /// assert_eq!(login_url("/foo", None, "next"), "/foo");
 /// ```
 pub fn login_url(login_view: &str, next_url: Option<&str>, next_field: &str) -> String {
-    build_login_url(login_view, next_url, next_field, QueryOrder::Insertion, None)
+    build_login_url(
+        login_view,
+        next_url,
+        next_field,
+        QueryOrder::Insertion,
+        None,
+    )
 }
 
 pub(crate) fn build_login_url(
@@ -215,52 +235,6 @@ pub(crate) fn build_login_url(
     }
     let netloc = force_host.filter(|h| !h.is_empty()).unwrap_or(parts.netloc);
     urlunsplit_fragment(parts.scheme, netloc, parts.path, &query, parts.fragment)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reference_next_table() {
-        let p = "http://localhost/protected";
-        assert_eq!(login_url("/login", Some(p), "n"), "/login?n=%2Fprotected");
-        assert_eq!(
-            login_url("https://auth.localhost/login", Some(p), "next"),
-            "https://auth.localhost/login?next=http%3A%2F%2Flocalhost%2Fprotected"
-        );
-        assert_eq!(
-            build_login_url("/login?z=1&a=2&next=old", Some("/protected"), "next", QueryOrder::Sorted, None),
-            "/login?a=2&next=%2Fprotected&z=1"
-        );
-        assert_eq!(
-            login_url("/login?z=1&a=2&next=old", Some("/protected"), "next"),
-            "/login?z=1&a=2&next=%2Fprotected"
-        );
-        assert_eq!(login_url("/login?a=1&a=2&b=", Some("/x"), "next"), "/login?a=1&a=2&b=&next=%2Fx");
-        assert_eq!(
-            login_url("http://localhost/login", Some("http://localhost/x?y=1"), "next"),
-            "http://localhost/login?next=%2Fx%3Fy%3D1"
-        );
-        assert_eq!(login_url("/login", Some("https://localhost/x"), "next"), "/login?next=%2Fx");
-        assert_eq!(
-            build_login_url("/login", Some("http://bad.com/protected"), "next", QueryOrder::Insertion, Some("good.com")),
-            "//good.com/login?next=%2Fprotected"
-        );
-        assert_eq!(login_url("/login", Some("/protected?"), "next"), "/login?next=%2Fprotected");
-        assert_eq!(login_url("/login#top", Some("/p#frag"), "next"), "/login?next=%2Fp#top");
-        assert_eq!(
-            login_url("/login", Some("/protected?b=2&a=x%20y"), "next"),
-            "/login?next=%2Fprotected%3Fb%3D2%26a%3Dx%2520y"
-        );
-    }
-
-    #[test]
-    fn unquote_plus_handles_bad_escapes() {
-        assert_eq!(unquote_plus("a+b%2"), "a b%2");
-        assert_eq!(unquote_plus("%zz%41"), "%zzA");
-        assert_eq!(unquote_plus("%"), "%");
-    }
 }
 
 /// Returns `target` if following it keeps the user on this site, `None`
@@ -323,7 +297,10 @@ fn percent_decode_once(s: &str) -> Option<String> {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let h = |c: u8| (c as char).to_digit(16);
-            if let (Some(a), Some(b)) = (bytes.get(i + 1).and_then(|&c| h(c)), bytes.get(i + 2).and_then(|&c| h(c))) {
+            if let (Some(a), Some(b)) = (
+                bytes.get(i + 1).and_then(|&c| h(c)),
+                bytes.get(i + 2).and_then(|&c| h(c)),
+            ) {
                 out.push((a * 16 + b) as u8);
                 changed = true;
                 i += 3;
@@ -374,8 +351,86 @@ fn layer_is_safe(url: &str, allowed_host: Option<&str>) -> bool {
     let end = after.find(['/', '?', '#']).unwrap_or(after.len());
     let authority = &after[..end];
     match allowed_host {
-        Some(host) => !authority.is_empty() && !authority.contains('@') && authority.eq_ignore_ascii_case(host),
+        Some(host) => {
+            !authority.is_empty()
+                && !authority.contains('@')
+                && authority.eq_ignore_ascii_case(host)
+        }
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_next_table() {
+        let p = "http://localhost/protected";
+        assert_eq!(login_url("/login", Some(p), "n"), "/login?n=%2Fprotected");
+        assert_eq!(
+            login_url("https://auth.localhost/login", Some(p), "next"),
+            "https://auth.localhost/login?next=http%3A%2F%2Flocalhost%2Fprotected"
+        );
+        assert_eq!(
+            build_login_url(
+                "/login?z=1&a=2&next=old",
+                Some("/protected"),
+                "next",
+                QueryOrder::Sorted,
+                None
+            ),
+            "/login?a=2&next=%2Fprotected&z=1"
+        );
+        assert_eq!(
+            login_url("/login?z=1&a=2&next=old", Some("/protected"), "next"),
+            "/login?z=1&a=2&next=%2Fprotected"
+        );
+        assert_eq!(
+            login_url("/login?a=1&a=2&b=", Some("/x"), "next"),
+            "/login?a=1&a=2&b=&next=%2Fx"
+        );
+        assert_eq!(
+            login_url(
+                "http://localhost/login",
+                Some("http://localhost/x?y=1"),
+                "next"
+            ),
+            "http://localhost/login?next=%2Fx%3Fy%3D1"
+        );
+        assert_eq!(
+            login_url("/login", Some("https://localhost/x"), "next"),
+            "/login?next=%2Fx"
+        );
+        assert_eq!(
+            build_login_url(
+                "/login",
+                Some("http://bad.com/protected"),
+                "next",
+                QueryOrder::Insertion,
+                Some("good.com")
+            ),
+            "//good.com/login?next=%2Fprotected"
+        );
+        assert_eq!(
+            login_url("/login", Some("/protected?"), "next"),
+            "/login?next=%2Fprotected"
+        );
+        assert_eq!(
+            login_url("/login#top", Some("/p#frag"), "next"),
+            "/login?next=%2Fp#top"
+        );
+        assert_eq!(
+            login_url("/login", Some("/protected?b=2&a=x%20y"), "next"),
+            "/login?next=%2Fprotected%3Fb%3D2%26a%3Dx%2520y"
+        );
+    }
+
+    #[test]
+    fn unquote_plus_handles_bad_escapes() {
+        assert_eq!(unquote_plus("a+b%2"), "a b%2");
+        assert_eq!(unquote_plus("%zz%41"), "%zzA");
+        assert_eq!(unquote_plus("%"), "%");
     }
 }
 
@@ -385,7 +440,16 @@ mod safe_next_tests {
 
     #[test]
     fn keeps_local_targets() {
-        for ok in ["/", "/a/b?c=d&e=%2F#x", "page", "?q=1", "#top", "/files/a%2Fb", "/caf%C3%A9", "/café"] {
+        for ok in [
+            "/",
+            "/a/b?c=d&e=%2F#x",
+            "page",
+            "?q=1",
+            "#top",
+            "/files/a%2Fb",
+            "/caf%C3%A9",
+            "/café",
+        ] {
             assert_eq!(safe_next(ok, None).as_deref(), Some(ok), "{ok}");
         }
         assert!(safe_next("HTTPS://Example.COM/x", Some("example.com")).is_some());
@@ -395,17 +459,55 @@ mod safe_next_tests {
     #[test]
     fn rejects_leaving_targets() {
         let evil = [
-            "", "//evil.com", "///evil.com", "////evil.com", "/\\evil.com", "\\\\evil.com", "\\/evil.com",
-            "/\\/evil.com", "https://evil.com", "http://evil.com", "https://example.com@evil.com",
-            "https://user:pw@example.com/", "javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x",
-            "vbscript:x", "ftp://example.com/", "http:/evil.com", "http:evil.com", "http:///evil.com",
-            "https:\\\\evil.com", " /x", "\t//evil.com", "/\t/evil.com", "\n//evil.com", "/x\r\nSet-Cookie:a",
-            "\u{0}//evil.com", "\u{200B}//evil.com", "\u{FEFF}/x", "/\u{2028}/evil.com", "%2F%2Fevil.com",
-            "/%2Fevil.com", "/%5Cevil.com", "%5C%5Cevil.com", "%252F%252Fevil.com", "/%252F/evil.com",
-            "javascript%3Aalert(1)", "%6A%61%76%61%73%63%72%69%70%74:alert(1)", "/%09/evil.com",
-            "/%0D%0A//evil.com", "%00//evil.com", "https://example.com.evil.com/", "https://evil.com#@example.com",
-            "https://evil.com\\@example.com", "https:example.com", "//example.com", "a:b",
-            "%25252F%25252Fevil.com", "%2525252525252F%2F",
+            "",
+            "//evil.com",
+            "///evil.com",
+            "////evil.com",
+            "/\\evil.com",
+            "\\\\evil.com",
+            "\\/evil.com",
+            "/\\/evil.com",
+            "https://evil.com",
+            "http://evil.com",
+            "https://example.com@evil.com",
+            "https://user:pw@example.com/",
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,x",
+            "vbscript:x",
+            "ftp://example.com/",
+            "http:/evil.com",
+            "http:evil.com",
+            "http:///evil.com",
+            "https:\\\\evil.com",
+            " /x",
+            "\t//evil.com",
+            "/\t/evil.com",
+            "\n//evil.com",
+            "/x\r\nSet-Cookie:a",
+            "\u{0}//evil.com",
+            "\u{200B}//evil.com",
+            "\u{FEFF}/x",
+            "/\u{2028}/evil.com",
+            "%2F%2Fevil.com",
+            "/%2Fevil.com",
+            "/%5Cevil.com",
+            "%5C%5Cevil.com",
+            "%252F%252Fevil.com",
+            "/%252F/evil.com",
+            "javascript%3Aalert(1)",
+            "%6A%61%76%61%73%63%72%69%70%74:alert(1)",
+            "/%09/evil.com",
+            "/%0D%0A//evil.com",
+            "%00//evil.com",
+            "https://example.com.evil.com/",
+            "https://evil.com#@example.com",
+            "https://evil.com\\@example.com",
+            "https:example.com",
+            "//example.com",
+            "a:b",
+            "%25252F%25252Fevil.com",
+            "%2525252525252F%2F",
         ];
         for e in evil {
             assert_eq!(safe_next(e, Some("example.com")), None, "{e:?}");

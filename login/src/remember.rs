@@ -166,7 +166,9 @@ pub fn make_secure_token(args: &[&str], key: &[u8]) -> String {
 /// backslash-escaped and control bytes, `,`, `;` and bytes ≥ 0x7F as `\ooo`.
 pub(crate) fn quote_value(value: &str, profile: Profile) -> std::borrow::Cow<'_, str> {
     let bare = |b: u8| match profile {
-        Profile::V0_6_3 => b.is_ascii_alphanumeric() || b"_!#$%&'()*+-./:<=>?@[]^`{|}~".contains(&b),
+        Profile::V0_6_3 => {
+            b.is_ascii_alphanumeric() || b"_!#$%&'()*+-./:<=>?@[]^`{|}~".contains(&b)
+        }
         Profile::V0_2_4 => b.is_ascii_alphanumeric() || b"/=!#$%&'*+-.^_`|~:".contains(&b),
     };
     if value.bytes().all(bare) {
@@ -231,7 +233,10 @@ pub(crate) fn unquote_value(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 /// headers, without percent-decoding (Werkzeug does none) and without
 /// building a cookie jar. Quoted values keep their quotes; see
 /// [`unquote_value`].
-pub(crate) fn find_cookie<'h>(headers: &'h actix_web::http::header::HeaderMap, name: &str) -> Option<&'h [u8]> {
+pub(crate) fn find_cookie<'h>(
+    headers: &'h actix_web::http::header::HeaderMap,
+    name: &str,
+) -> Option<&'h [u8]> {
     let name = name.as_bytes();
     for header in headers.get_all(actix_web::http::header::COOKIE) {
         let mut rest = header.as_bytes();
@@ -285,42 +290,12 @@ fn trim_start(s: &[u8]) -> &[u8] {
 }
 
 fn trim_end(s: &[u8]) -> &[u8] {
-    let n = s.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
+    let n = s
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
     &s[..s.len() - n]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hex_digest_roundtrip() {
-        let s = Signer::new(Profile::V0_6_3, b"deterministic");
-        let v = s.encode("1");
-        assert!(v.starts_with("1|0e9e6e98"));
-        assert_eq!(s.decode(v.as_bytes()), Some("1"));
-        assert_eq!(s.decode(b"1|"), None);
-        assert_eq!(s.decode(b"no bar"), None);
-    }
-
-    #[test]
-    fn quoting_roundtrip() {
-        let q = quote_value("a|b c;d\"\\é", Profile::V0_6_3);
-        assert_eq!(q, "\"a|b c\\073d\\\"\\\\\\303\\251\"");
-        assert_eq!(&*unquote_value(q.as_bytes()), "a|b c;d\"\\é".as_bytes());
-    }
-
-    #[test]
-    fn finds_cookie_among_others() {
-        let mut h = actix_web::http::header::HeaderMap::new();
-        h.append(
-            actix_web::http::header::COOKIE,
-            actix_web::http::header::HeaderValue::from_static("a=1; r=\"x;y\"; remember_token=2|ab"),
-        );
-        assert_eq!(find_cookie(&h, "remember_token"), Some(&b"2|ab"[..]));
-        assert_eq!(find_cookie(&h, "r"), Some(&b"\"x;y\""[..]));
-        assert_eq!(find_cookie(&h, "zz"), None);
-    }
 }
 
 /// Length of the auth-hash tag a remember cookie carries for users with a
@@ -386,7 +361,11 @@ pub(crate) fn set_cookie_header(
         .ok()
         .and_then(|d| now.checked_add_signed(d))
         .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
-        .min(chrono::DateTime::parse_from_rfc3339("9999-12-31T23:59:59Z").expect("valid date").to_utc());
+        .min(
+            chrono::DateTime::parse_from_rfc3339("9999-12-31T23:59:59Z")
+                .expect("valid date")
+                .to_utc(),
+        );
     let mut h = format!("{}={}", c.name, quote_value(value, profile));
     attributes(&mut h, c, Some(&http_date(expires, profile)), false);
     h
@@ -403,7 +382,12 @@ pub(crate) fn delete_cookie_header(c: &crate::config::CookieSettings, profile: P
     h
 }
 
-fn attributes(h: &mut String, c: &crate::config::CookieSettings, expires: Option<&str>, max_age_zero: bool) {
+fn attributes(
+    h: &mut String,
+    c: &crate::config::CookieSettings,
+    expires: Option<&str>,
+    max_age_zero: bool,
+) {
     if let Some(d) = &c.domain {
         h.push_str("; Domain=");
         h.push_str(d);
@@ -426,5 +410,41 @@ fn attributes(h: &mut String, c: &crate::config::CookieSettings, expires: Option
     if let Some(s) = c.same_site {
         h.push_str("; SameSite=");
         h.push_str(s.as_str());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_digest_roundtrip() {
+        let s = Signer::new(Profile::V0_6_3, b"deterministic");
+        let v = s.encode("1");
+        assert!(v.starts_with("1|0e9e6e98"));
+        assert_eq!(s.decode(v.as_bytes()), Some("1"));
+        assert_eq!(s.decode(b"1|"), None);
+        assert_eq!(s.decode(b"no bar"), None);
+    }
+
+    #[test]
+    fn quoting_roundtrip() {
+        let q = quote_value("a|b c;d\"\\é", Profile::V0_6_3);
+        assert_eq!(q, "\"a|b c\\073d\\\"\\\\\\303\\251\"");
+        assert_eq!(&*unquote_value(q.as_bytes()), "a|b c;d\"\\é".as_bytes());
+    }
+
+    #[test]
+    fn finds_cookie_among_others() {
+        let mut h = actix_web::http::header::HeaderMap::new();
+        h.append(
+            actix_web::http::header::COOKIE,
+            actix_web::http::header::HeaderValue::from_static(
+                "a=1; r=\"x;y\"; remember_token=2|ab",
+            ),
+        );
+        assert_eq!(find_cookie(&h, "remember_token"), Some(&b"2|ab"[..]));
+        assert_eq!(find_cookie(&h, "r"), Some(&b"\"x;y\""[..]));
+        assert_eq!(find_cookie(&h, "zz"), None);
     }
 }

@@ -97,7 +97,11 @@ impl<U> Subscribers<U> {
         if self.list.is_empty() {
             return;
         }
-        let event = SignalEvent { signal, request, user };
+        let event = SignalEvent {
+            signal,
+            request,
+            user,
+        };
         for (s, f) in &self.list {
             if *s == signal {
                 f(&event);

@@ -60,11 +60,17 @@ pub(crate) struct LoginState<U: User> {
 /// functions use.
 pub(crate) trait ErasedState {
     fn as_any(&self) -> &dyn Any;
-    fn ensure_loaded<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, Result<(), actix_web::Error>>;
+    fn ensure_loaded<'a>(
+        &'a self,
+        req: &'a HttpRequest,
+    ) -> LocalBoxFuture<'a, Result<(), actix_web::Error>>;
     fn is_loaded(&self) -> bool;
     fn is_authenticated(&self) -> bool;
     fn is_fresh(&self, req: &HttpRequest) -> bool;
-    fn logout<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, Result<(), actix_web::Error>>;
+    fn logout<'a>(
+        &'a self,
+        req: &'a HttpRequest,
+    ) -> LocalBoxFuture<'a, Result<(), actix_web::Error>>;
     fn confirm(&self, req: &HttpRequest) -> Result<(), actix_web::Error>;
     fn remembered(&self, req: &HttpRequest) -> bool;
     fn unauthorized(&self, req: &HttpRequest) -> actix_web::HttpResponse;
@@ -83,10 +89,13 @@ const MISSING: &str = "actix-login: no LoginManager middleware on this route. Re
 
 /// The request's erased state, or a 500 that says how to fix the app.
 pub(crate) fn handle(req: &HttpRequest) -> Result<StateHandle, actix_web::Error> {
-    req.extensions().get::<StateHandle>().cloned().ok_or_else(|| {
-        tracing::error!("{MISSING}");
-        actix_web::error::ErrorInternalServerError(MISSING)
-    })
+    req.extensions()
+        .get::<StateHandle>()
+        .cloned()
+        .ok_or_else(|| {
+            tracing::error!("{MISSING}");
+            actix_web::error::ErrorInternalServerError(MISSING)
+        })
 }
 
 /// The request's state for user type `U`.
@@ -104,7 +113,9 @@ pub(crate) fn typed<U: User>(req: &HttpRequest) -> Result<StateHandle, actix_web
 }
 
 pub(crate) fn as_state<U: User>(h: &StateHandle) -> &LoginState<U> {
-    h.0.as_any().downcast_ref::<LoginState<U>>().expect("checked by typed()")
+    h.0.as_any()
+        .downcast_ref::<LoginState<U>>()
+        .expect("checked by typed()")
 }
 
 // --- session access: reads tolerate malformed values, writes only on change ---
@@ -128,7 +139,11 @@ pub(crate) fn get_bool(session: &Session, key: &str) -> Option<bool> {
 
 /// Inserts `value` unless the session already holds exactly it, so a steady
 /// request never makes the session store write.
-pub(crate) fn put<T: Serialize>(session: &Session, key: &str, value: &T) -> Result<(), actix_web::Error> {
+pub(crate) fn put<T: Serialize>(
+    session: &Session,
+    key: &str,
+    value: &T,
+) -> Result<(), actix_web::Error> {
     let json = serde_json::to_string(value).map_err(actix_web::error::ErrorInternalServerError)?;
     if session.entries().get(key) == Some(&json) {
         return Ok(());
@@ -169,8 +184,11 @@ impl<U: User> LoginState<U> {
             return Ok(());
         }
         let session = req.get_session();
-        if session.status() == actix_session::SessionStatus::Unchanged && !session.entries().is_empty() {
-            const MSG: &str = "actix-login: the LoginManager middleware runs outside SessionMiddleware, \
+        if session.status() == actix_session::SessionStatus::Unchanged
+            && !session.entries().is_empty()
+        {
+            const MSG: &str =
+                "actix-login: the LoginManager middleware runs outside SessionMiddleware, \
                 so it cannot see the session. Register it first: \
                 `App::new().wrap(login_manager).wrap(SessionMiddleware::new(..))`";
             tracing::error!("{MSG}");
@@ -207,7 +225,8 @@ impl<U: User> LoginState<U> {
     /// session: never the raw bytes (they may be a password hash, and a
     /// cookie-store session is readable by the client).
     pub(crate) fn auth_digest(&self, user: &U) -> Option<String> {
-        user.session_auth_hash().map(|h| self.m.signer.auth_digest(&h))
+        user.session_auth_hash()
+            .map(|h| self.m.signer.auth_digest(&h))
     }
 
     /// Loads the user unless something already did in this request.
@@ -235,8 +254,16 @@ impl<U: User> LoginState<U> {
         }
     }
 
-    async fn call_loader(&self, id: &str, req: &HttpRequest) -> Result<Option<U>, actix_web::Error> {
-        self.m.loader.load(id, req).await.map_err(LoaderError::into_response_error)
+    async fn call_loader(
+        &self,
+        id: &str,
+        req: &HttpRequest,
+    ) -> Result<Option<U>, actix_web::Error> {
+        self.m
+            .loader
+            .load(id, req)
+            .await
+            .map_err(LoaderError::into_response_error)
     }
 
     /// Flask-Login 0.6.3's `_load_user`: protection, then the session's id,
@@ -262,7 +289,10 @@ impl<U: User> LoginState<U> {
             if self.remember.get() != RememberOp::Clear && self.cookie_sent(req) {
                 user = self.load_from_cookie(req, &session).await?;
             } else if let Some(rl) = &m.request_loader {
-                user = rl.load(req).await.map_err(LoaderError::into_response_error)?;
+                user = rl
+                    .load(req)
+                    .await
+                    .map_err(LoaderError::into_response_error)?;
                 if let Some(u) = &user {
                     tracing::debug!(user.id = %u.get_id(), "user loaded from the request");
                     m.send(Signal::LoadedFromRequest, req, Some(u));
@@ -290,7 +320,11 @@ impl<U: User> LoginState<U> {
 
     /// 0.2.4's `reload_user`: a user the loader no longer knows is logged out
     /// (and a remember cookie the request carried is deleted).
-    async fn reload_eager(&self, req: &HttpRequest, session: &Session) -> Result<Loaded<U>, actix_web::Error> {
+    async fn reload_eager(
+        &self,
+        req: &HttpRequest,
+        session: &Session,
+    ) -> Result<Loaded<U>, actix_web::Error> {
         let Some(id) = get_string(session, self.m.keys.user_id) else {
             return Ok(Loaded::Anonymous);
         };
@@ -317,7 +351,9 @@ impl<U: User> LoginState<U> {
         use subtle::ConstantTimeEq;
         match (self.auth_digest(user), get_string(session, AUTH_HASH)) {
             (None, _) => true,
-            (Some(expected), Some(stored)) => bool::from(expected.as_bytes().ct_eq(stored.as_bytes())),
+            (Some(expected), Some(stored)) => {
+                bool::from(expected.as_bytes().ct_eq(stored.as_bytes()))
+            }
             (Some(_), None) => false,
         }
     }
@@ -335,7 +371,11 @@ impl<U: User> LoginState<U> {
 
     /// Restores the user from the remember cookie. Returns `None` for a
     /// missing, forged or malformed cookie (logged without its value).
-    async fn load_from_cookie(&self, req: &HttpRequest, session: &Session) -> Result<Option<U>, actix_web::Error> {
+    async fn load_from_cookie(
+        &self,
+        req: &HttpRequest,
+        session: &Session,
+    ) -> Result<Option<U>, actix_web::Error> {
         let m = &*self.m;
         let Some(raw) = find_cookie(req.headers(), &m.cookie.name) else {
             return Ok(None);
@@ -347,7 +387,10 @@ impl<U: User> LoginState<U> {
         };
         let (payload, tag) = crate::remember::split_auth_tag(payload);
         let user = match &m.token_loader {
-            Some(tl) => tl.load(payload, req).await.map_err(LoaderError::into_response_error)?,
+            Some(tl) => tl
+                .load(payload, req)
+                .await
+                .map_err(LoaderError::into_response_error)?,
             None => self.call_loader(payload, req).await?,
         };
         if let Some(u) = &user {
@@ -393,7 +436,11 @@ impl<U: User> LoginState<U> {
 
     /// 0.6.3 protection, run at load: a non-empty session whose identifier
     /// differs. Returns `true` when the login was dropped (strong).
-    fn protection_lazy(&self, req: &HttpRequest, session: &Session) -> Result<bool, actix_web::Error> {
+    fn protection_lazy(
+        &self,
+        req: &HttpRequest,
+        session: &Session,
+    ) -> Result<bool, actix_web::Error> {
         let m = &*self.m;
         if m.protection == SessionProtection::Off || session.entries().is_empty() {
             return Ok(false);
@@ -425,7 +472,11 @@ impl<U: User> LoginState<U> {
     /// 0.2.4 protection, run before every request: a missing identifier is
     /// stored; a different one marks the login stale (basic) or clears the
     /// session (strong).
-    fn protection_eager(&self, req: &HttpRequest, session: &Session) -> Result<bool, actix_web::Error> {
+    fn protection_eager(
+        &self,
+        req: &HttpRequest,
+        session: &Session,
+    ) -> Result<bool, actix_web::Error> {
         let m = &*self.m;
         let ident = self.identifier(req);
         match get_string(session, ID) {
@@ -437,7 +488,9 @@ impl<U: User> LoginState<U> {
             Some(_) => {
                 if m.protection == SessionProtection::Basic || self.permanent(session) {
                     put(session, FRESH, &false)?;
-                    tracing::info!("session protection: identifier changed, login marked non-fresh");
+                    tracing::info!(
+                        "session protection: identifier changed, login marked non-fresh"
+                    );
                     m.send(Signal::SessionProtected, req, None);
                     return Ok(false);
                 }
@@ -452,7 +505,12 @@ impl<U: User> LoginState<U> {
         }
     }
 
-    pub(crate) fn login(&self, req: &HttpRequest, user: U, opts: LoginOptions) -> Result<bool, actix_web::Error> {
+    pub(crate) fn login(
+        &self,
+        req: &HttpRequest,
+        user: U,
+        opts: LoginOptions,
+    ) -> Result<bool, actix_web::Error> {
         let m = &*self.m;
         if !opts.force && !user.is_active() {
             tracing::info!(user.id = %user.get_id(), "login refused: inactive user");
@@ -550,7 +608,10 @@ impl<U: User> ErasedState for LoginState<U> {
         self
     }
 
-    fn ensure_loaded<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, Result<(), actix_web::Error>> {
+    fn ensure_loaded<'a>(
+        &'a self,
+        req: &'a HttpRequest,
+    ) -> LocalBoxFuture<'a, Result<(), actix_web::Error>> {
         Box::pin(LoginState::ensure_loaded(self, req))
     }
 
@@ -569,7 +630,10 @@ impl<U: User> ErasedState for LoginState<U> {
         self.fresh(req)
     }
 
-    fn logout<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, Result<(), actix_web::Error>> {
+    fn logout<'a>(
+        &'a self,
+        req: &'a HttpRequest,
+    ) -> LocalBoxFuture<'a, Result<(), actix_web::Error>> {
         Box::pin(LoginState::logout(self, req))
     }
 

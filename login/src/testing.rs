@@ -53,7 +53,10 @@ pub fn login_as(request: actix_http::Request, user_id: &str, fresh: bool) -> act
 }
 
 /// Applies a [`login_as`] marker: writes the session as `login_user` would.
-pub(crate) fn apply<U: crate::User>(req: &ServiceRequest, m: &crate::manager::Inner<U>) -> Result<(), actix_web::Error> {
+pub(crate) fn apply<U: crate::User>(
+    req: &ServiceRequest,
+    m: &crate::manager::Inner<U>,
+) -> Result<(), actix_web::Error> {
     let Some(login) = req.extensions_mut().remove::<TestLogin>() else {
         return Ok(());
     };
@@ -63,6 +66,10 @@ pub(crate) fn apply<U: crate::User>(req: &ServiceRequest, m: &crate::manager::In
     if login.fresh && m.fresh_max_age.is_some() {
         put(&session, FRESH_AT, &chrono::Utc::now().timestamp())?;
     }
-    put(&session, ID, &request_identifier(req.request(), m.profile, &m.trusted_proxies))?;
+    put(
+        &session,
+        ID,
+        &request_identifier(req.request(), m.profile, &m.trusted_proxies),
+    )?;
     Ok(())
 }

@@ -9,8 +9,11 @@ impl User for Account {
     }
 }
 
+struct UserId(u64);
+
+// `&str` does not convert into `UserId`: the error points at the type.
 #[user_loader]
-async fn load_user(id: i64) -> Option<Account> {
+async fn load_user(id: UserId) -> Option<Account> {
     let _ = id;
     None
 }

@@ -21,7 +21,7 @@ mod handlers {
         "guarded"
     }
 
-    #[fresh_login_required(crate = "crate::web_kit::actix_login",)]
+    #[fresh_login_required(crate = "crate::web_kit::actix_login")]
     pub async fn fresh() -> &'static str {
         "fresh"
     }

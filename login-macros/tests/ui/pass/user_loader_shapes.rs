@@ -86,7 +86,9 @@ async fn configured_in(id: &str) -> Option<Account> {
     Some(Account { id: id.to_owned() })
 }
 
-fn takes_loader<L: UserLoader<User = Account> + Send + Sync + Copy + Default + fmt::Debug>(loader: L) {
+fn takes_loader<L: UserLoader<User = Account> + Send + Sync + Copy + Default + fmt::Debug>(
+    loader: L,
+) {
     let _ = LoginManager::builder(loader).secret_key("x").build();
 }
 

@@ -77,14 +77,65 @@ fn text(body: impl Into<String>) -> HttpResponse {
         .body(body.into())
 }
 
-fn arg(query: &[(String, String)], name: &str) -> Option<String> {
-    query
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
+/// `request.args.get(name)`: the first value, `+` as space, percent-escapes
+/// decoded. Bytes that are not UTF-8 come back re-escaped (Werkzeug 3) or as
+/// U+FFFD (Werkzeug 0.16).
+fn arg(req: &HttpRequest, name: &str) -> Option<String> {
+    let werkzeug3 = PROFILE.get() == Some(&Profile::V0_6_3);
+    req.query_string().split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (decode(k, werkzeug3) == name).then(|| decode(v, werkzeug3))
+    })
 }
 
-type Query = web::Query<Vec<(String, String)>>;
+fn decode(s: &str, reescape_invalid: bool) -> String {
+    let bytes: Vec<u8> = percent_decode(&s.replace('+', " "));
+    if !reescape_invalid {
+        return String::from_utf8_lossy(&bytes).into_owned();
+    }
+    let mut out = String::new();
+    let mut rest = &bytes[..];
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(text) => return out + text,
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap());
+                let n = e.error_len().unwrap_or(bad.len());
+                bad[..n]
+                    .iter()
+                    .for_each(|b| out.push_str(&format!("%{b:02X}")));
+                rest = &bad[n..];
+            }
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).and_then(|&c| hex(c)),
+            b.get(i + 2).and_then(|&c| hex(c)),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+static PROFILE: std::sync::OnceLock<Profile> = std::sync::OnceLock::new();
 
 #[get("/")]
 async fn index(req: HttpRequest, user: CurrentUser<Account>) -> HttpResponse {
@@ -97,18 +148,18 @@ async fn index(req: HttpRequest, user: CurrentUser<Account>) -> HttpResponse {
 }
 
 #[get("/login")]
-async fn login(req: HttpRequest, query: Query) -> actix_web::Result<HttpResponse> {
-    let Some(user) = find(&arg(&query, "id").unwrap_or_default()) else {
+async fn login(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    let Some(user) = find(&arg(&req, "id").unwrap_or_default()) else {
         return Ok(HttpResponse::NotFound()
             .content_type("text/plain; charset=utf-8")
             .body("no such user"));
     };
-    if arg(&query, "permanent").as_deref() == Some("1") {
+    if arg(&req, "permanent").as_deref() == Some("1") {
         set_permanent(&req, true)?;
     }
     let options = LoginOptions::new()
-        .remember(arg(&query, "remember").as_deref() == Some("1"))
-        .force(arg(&query, "force").as_deref() == Some("1"));
+        .remember(arg(&req, "remember").as_deref() == Some("1"))
+        .force(arg(&req, "force").as_deref() == Some("1"));
     Ok(text(if login_user(&req, user, options)? {
         "ok"
     } else {
@@ -141,31 +192,31 @@ async fn confirm(req: HttpRequest) -> actix_web::Result<HttpResponse> {
     Ok(text("confirmed"))
 }
 
-fn flash_page(label: &str, req: &HttpRequest, query: &Query) -> HttpResponse {
+fn flash_page(label: &str, req: &HttpRequest) -> HttpResponse {
     let flashes: Vec<String> = get_flashed_messages(req)
         .into_iter()
         .map(|(category, message)| format!("{category}:{message}"))
         .collect();
-    let next = arg(query, "next").unwrap_or_default();
+    let next = arg(req, "next").unwrap_or_default();
     text(format!("{label} next={next} flashes={}", flashes.join(";")))
 }
 
 #[get("/login-page")]
-async fn login_page(req: HttpRequest, query: Query) -> HttpResponse {
-    flash_page("login-page", &req, &query)
+async fn login_page(req: HttpRequest) -> HttpResponse {
+    flash_page("login-page", &req)
 }
 
 #[get("/reauth")]
-async fn reauth(req: HttpRequest, query: Query) -> HttpResponse {
-    flash_page("reauth", &req, &query)
+async fn reauth(req: HttpRequest) -> HttpResponse {
+    flash_page("reauth", &req)
 }
 
 #[get("/forget")]
-async fn forget(query: Query, forgotten: Forgotten) -> HttpResponse {
+async fn forget(req: HttpRequest, forgotten: Forgotten) -> HttpResponse {
     forgotten
         .lock()
         .unwrap()
-        .insert(arg(&query, "id").unwrap_or_default());
+        .insert(arg(&req, "id").unwrap_or_default());
     text("forgotten")
 }
 
@@ -190,9 +241,11 @@ async fn main() -> std::io::Result<()> {
     let protection: SessionProtection = var("PARITY_SESSION_PROTECTION", "basic")
         .parse()
         .expect("PARITY_SESSION_PROTECTION");
-    let days: u64 = var("PARITY_REMEMBER_COOKIE_DAYS", "365")
+    // Negative days give a cookie that has already expired, as in Flask.
+    let days: i64 = var("PARITY_REMEMBER_COOKIE_DAYS", "365")
         .parse()
         .expect("PARITY_REMEMBER_COOKIE_DAYS");
+    PROFILE.set(profile).expect("set once");
     let secret = var("PARITY_SECRET", "parity-secret");
 
     let received: Received = Arc::default();
@@ -209,7 +262,7 @@ async fn main() -> std::io::Result<()> {
         .remember_cookie(
             RememberCookie::new()
                 .name(var("PARITY_REMEMBER_COOKIE_NAME", "remember_token"))
-                .duration(Duration::from_secs(days * 24 * 3600)),
+                .duration(Duration::from_secs(days.max(0).unsigned_abs() * 24 * 3600)),
         );
     for signal in [
         Signal::LoggedIn,
@@ -238,7 +291,9 @@ async fn main() -> std::io::Result<()> {
             .app_data(received.clone())
             .wrap(manager.clone())
             .wrap(
+                // Flask's session cookie is called `session`; plain http here.
                 SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                    .cookie_name("session".to_owned())
                     .cookie_secure(false)
                     .build(),
             )

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "test dependencies: chromium, chromium-driver, redis-server"
+bash scripts/install-test-deps.sh
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -22,6 +25,8 @@ if [ -x "$PARITY/check" ]; then
   cargo build --example parity
   "$PARITY/check" --twin both target/debug/examples/parity
   if [ -d tests/parity-scenarios ]; then
+    # tests/parity-known-differences holds the scenarios where we differ on
+    # purpose (see its README); they are not run here.
     step "parity: this repository's extra scenarios"
     "$PARITY/check" --twin both --scenarios tests/parity-scenarios target/debug/examples/parity
   fi

@@ -34,7 +34,39 @@ fn reject(response: HttpResponse) -> actix_web::Error {
 fn request_target(req: &HttpRequest) -> &str {
     let target = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
     let target = target.split('#').next().unwrap_or(target);
-    target.strip_suffix('?').unwrap_or(target)
+    // Python's urlunsplit drops an empty query only: `/p?` → `/p`, but
+    // `/p??` and `/p?a=1?` keep theirs.
+    match target.find('?') {
+        Some(q) if q + 1 == target.len() => &target[..q],
+        _ => target,
+    }
+}
+
+/// `scheme://host` of the request as Werkzeug rebuilds it: the server's own
+/// scheme and the `Host` header, with a default port dropped (and, in
+/// Werkzeug 3, lowercased). Forwarding headers (`Forwarded`,
+/// `X-Forwarded-Host`, `X-Forwarded-Proto`) are ignored: any client can
+/// send them, and this URL ends up in a redirect.
+fn request_origin(req: &HttpRequest, profile: Profile) -> String {
+    let uri = req.uri();
+    let scheme = match uri.scheme_str() {
+        Some(s) => s.to_ascii_lowercase(),
+        None if req.app_config().secure() => "https".to_owned(),
+        None => "http".to_owned(),
+    };
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()))
+        .unwrap_or_else(|| req.app_config().host());
+    let default_port = if scheme == "https" { ":443" } else { ":80" };
+    let host = host.strip_suffix(default_port).unwrap_or(host);
+    let host = match profile {
+        Profile::V0_6_3 => host.to_ascii_lowercase(),
+        Profile::V0_2_4 => host.to_owned(),
+    };
+    format!("{scheme}://{host}")
 }
 
 /// Whether an API client asked: `X-Requested-With: XMLHttpRequest`, or an
@@ -98,8 +130,7 @@ impl<U: User> LoginState<U> {
         let current = if base.starts_with('/') && !base.starts_with("//") {
             std::borrow::Cow::Borrowed(target)
         } else {
-            let info = req.connection_info();
-            std::borrow::Cow::Owned(format!("{}://{}{}", info.scheme(), info.host(), target))
+            std::borrow::Cow::Owned(format!("{}{target}", request_origin(req, m.profile)))
         };
         let order = match m.profile {
             Profile::V0_6_3 => QueryOrder::Insertion,

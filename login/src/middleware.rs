@@ -23,8 +23,7 @@ use crate::{
     keys::{AUTH_HASH, REMEMBER_SECONDS},
     manager::{Inner, LoginManager},
     remember::{
-        delete_cookie_header, find_cookie, payload_with_tag, set_cookie_header, split_auth_tag,
-        unquote_value,
+        delete_cookie_header, payload_with_tag, read_cookie, set_cookie_header, split_auth_tag,
     },
     state::{get_string, LoginState, RememberOp, StateHandle},
     user::User,
@@ -187,10 +186,9 @@ fn carries_cookie_of_session_user<U: User, B>(
 ) -> bool {
     let m = &*state.m;
     let req = res.request();
-    let Some(raw) = find_cookie(req.headers(), &m.cookie.name) else {
+    let Some(value) = read_cookie(req.headers(), &m.cookie.name, m.profile) else {
         return false;
     };
-    let value = unquote_value(raw);
     let Some(payload) = m.signer.decode(&value) else {
         return false;
     };

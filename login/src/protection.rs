@@ -53,54 +53,98 @@ pub(crate) fn client_addr(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAdd
 
 /// Flask-Login's session identifier for this request.
 ///
-/// * 0.6.3 profile: `sha512_hex("{addr}|{user_agent}")`, the formula of
-///   Flask-Login's main branch (a missing `User-Agent` is empty).
-/// * 0.2.4 profile: `md5_hex("{addr}|{user_agent}")`, a missing `User-Agent`
+/// * 0.6.3 profile: `sha512_hex("{addr!r}|{ua!r}")`, Flask-Login 0.6.3's
+///   formula over Python's `bytes` reprs (`b'127.0.0.1'|b'curl/8.0'`); a
+///   missing `User-Agent` is `None`, which an empty one (`b''`) is not.
+/// * 0.2.4 profile: `md5_hex("{addr}|{ua}")`, a missing `User-Agent`
 ///   written `None`.
 ///
-/// Header bytes are read as Latin-1 and hashed as UTF-8, as WSGI does.
+/// Header bytes are read as Latin-1 and hashed as UTF-8, as WSGI does. The
+/// address is the one [`client_addr`] chose, never a raw header.
 ///
 /// ```
 /// use actix_login::{session_identifier, Profile};
 /// let id = session_identifier(Profile::V0_2_4, Some("127.0.0.1"), Some(b"Mozilla/5.0 (X11; Linux x86_64)"));
 /// assert_eq!(id, "a0d7bebc1ef562e78708e88ef7046e91");
+/// let id = session_identifier(Profile::V0_6_3, Some("10.0.0.5"), None);
+/// assert!(id.starts_with("4b573637ad91883c"));
 /// ```
 pub fn session_identifier(
     profile: Profile,
     addr: Option<&str>,
     user_agent: Option<&[u8]>,
 ) -> String {
-    fn feed(
-        update: &mut dyn FnMut(&[u8]),
-        addr: Option<&str>,
-        ua: Option<&[u8]>,
-        missing_ua: &[u8],
-    ) {
-        update(addr.unwrap_or("None").as_bytes());
-        update(b"|");
-        match ua {
-            None => update(missing_ua),
-            Some(ua) if ua.is_ascii() => update(ua),
-            Some(ua) => {
-                let mut buf = [0u8; 4];
-                for &b in ua {
-                    update((b as char).encode_utf8(&mut buf).as_bytes());
-                }
-            }
+    let ua: Option<std::borrow::Cow<'_, [u8]>> = user_agent.map(|ua| {
+        if ua.is_ascii() {
+            std::borrow::Cow::Borrowed(ua)
+        } else {
+            std::borrow::Cow::Owned(
+                ua.iter()
+                    .map(|&b| b as char)
+                    .collect::<String>()
+                    .into_bytes(),
+            )
         }
-    }
+    });
     match profile {
         Profile::V0_6_3 => {
             let mut h = Sha512::new();
-            feed(&mut |b| h.update(b), addr, user_agent, b"");
+            match addr {
+                Some(a) => py_bytes_repr(a.as_bytes(), &mut |b| h.update(b)),
+                None => h.update(b"None"),
+            }
+            h.update(b"|");
+            match &ua {
+                Some(ua) => py_bytes_repr(ua, &mut |b| h.update(b)),
+                None => h.update(b"None"),
+            }
             hex(&h.finalize())
         }
         Profile::V0_2_4 => {
             let mut h = Md5::new();
-            feed(&mut |b| h.update(b), addr, user_agent, b"None");
+            h.update(addr.unwrap_or("None").as_bytes());
+            h.update(b"|");
+            h.update(ua.as_deref().unwrap_or(b"None"));
             hex(&h.finalize())
         }
     }
+}
+
+/// Python's `repr()` of a `bytes` value: `b'...'` (or `b"..."` when the
+/// bytes hold `'` but no `"`), with `\\`, `\t`, `\n`, `\r`, the quote and
+/// `\xhh` escapes.
+fn py_bytes_repr(bytes: &[u8], out: &mut dyn FnMut(&[u8])) {
+    let quote = if bytes.contains(&b'\'') && !bytes.contains(&b'"') {
+        b'"'
+    } else {
+        b'\''
+    };
+    out(&[b'b', quote]);
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escaped: Option<&[u8]> = match b {
+            b'\\' => Some(b"\\\\"),
+            b'\t' => Some(b"\\t"),
+            b'\n' => Some(b"\\n"),
+            b'\r' => Some(b"\\r"),
+            _ if b == quote => Some(if quote == b'"' { b"\\\"" } else { b"\\'" }),
+            _ => None,
+        };
+        let hexed = !(0x20..0x7f).contains(&b) && escaped.is_none();
+        if escaped.is_some() || hexed {
+            out(&bytes[run..i]);
+            run = i + 1;
+            match escaped {
+                Some(e) => out(e),
+                None => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+                }
+            }
+        }
+    }
+    out(&bytes[run..]);
+    out(&[quote]);
 }
 
 /// The identifier of `req`, per the manager's profile and trusted proxies.

@@ -110,7 +110,8 @@ impl Signer {
     ///
     /// The payload is what precedes the **last** `|`, so ids may contain `|`.
     /// Returns `None` for anything but an exact lowercase-hex digest of the
-    /// payload, and for an empty or non-UTF-8 payload. Never panics.
+    /// payload, and for a non-UTF-8 payload. Never panics. (An empty id with
+    /// a valid digest decodes to `""`, as in Flask-Login.)
     pub(crate) fn decode<'v>(&self, value: &'v [u8]) -> Option<&'v str> {
         let bar = value.iter().rposition(|&b| b == b'|')?;
         let (payload, digest) = (&value[..bar], &value[bar + 1..]);
@@ -121,12 +122,9 @@ impl Signer {
         if !bool::from(expected.ct_eq(digest)) {
             return None;
         }
-        // Flask accepts an empty id and calls the loader with ""; no real
-        // user has that id, so the cookie is refused instead.
-        match std::str::from_utf8(payload) {
-            Ok(id) if !id.is_empty() => Some(id),
-            _ => None,
-        }
+        // Werkzeug decodes cookies as UTF-8; a payload that is not UTF-8
+        // cannot have been signed as text.
+        std::str::from_utf8(payload).ok()
     }
 }
 
@@ -164,6 +162,7 @@ pub fn make_secure_token(args: &[&str], key: &[u8]) -> String {
 /// narrower set (it quotes `@`, `(`, `)`, `<`, `>`, `?`, `[`, `]`, `{`, `}`
 /// and space). Otherwise the value is wrapped in `"…"`, with `"` and `\`
 /// backslash-escaped and control bytes, `,`, `;` and bytes ≥ 0x7F as `\ooo`.
+/// Bytes that stay raw are ASCII, so the result is a valid header value.
 pub(crate) fn quote_value(value: &str, profile: Profile) -> std::borrow::Cow<'_, str> {
     let bare = |b: u8| match profile {
         Profile::V0_6_3 => {
@@ -174,13 +173,19 @@ pub(crate) fn quote_value(value: &str, profile: Profile) -> std::borrow::Cow<'_,
     if value.bytes().all(bare) {
         return std::borrow::Cow::Borrowed(value);
     }
+    // Werkzeug 3 octal-escapes 0x00–0x19 (0x1A–0x1F stay raw inside the
+    // quotes); Werkzeug 0.16 escapes every control byte.
+    let slash_below = match profile {
+        Profile::V0_6_3 => 0x1a,
+        Profile::V0_2_4 => 0x20,
+    };
     let mut out = String::with_capacity(value.len() + 8);
     out.push('"');
     for b in value.bytes() {
         match b {
             b'"' => out.push_str("\\\""),
             b'\\' => out.push_str("\\\\"),
-            0x00..=0x1f | b',' | b';' | 0x7f..=0xff => {
+            b if b == b',' || b == b';' || b >= 0x7f || b < slash_below => {
                 out.push('\\');
                 out.push((b'0' + (b >> 6)) as char);
                 out.push((b'0' + ((b >> 3) & 7)) as char);
@@ -229,59 +234,231 @@ pub(crate) fn unquote_value(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(out)
 }
 
-/// The raw value of the first cookie called `name` in the request's `Cookie`
-/// headers, without percent-decoding (Werkzeug does none) and without
-/// building a cookie jar. Quoted values keep their quotes; see
-/// [`unquote_value`].
+/// The raw value of the cookie called `name` in the request's `Cookie`
+/// headers, read with the grammar of the profile's Werkzeug, without
+/// percent-decoding (Werkzeug does none) and without building a cookie jar.
+/// Quoted values keep their quotes; see [`unquote_value`].
+///
+/// * 0.6.3 (Werkzeug 3): each pair is `name=token` or `name="quoted"`, where
+///   names hold no space, tab, `=`, `"` or `;` and tokens no space, tab, `"`
+///   or `;`; a pair that does not fit is skipped up to the next `;`. The
+///   first pair of that name wins.
+/// * 0.2.4 (Werkzeug 0.16): a lenient split on `;` with trimmed names and
+///   values that run to the next `;` unless quoted; the last pair wins.
 pub(crate) fn find_cookie<'h>(
     headers: &'h actix_web::http::header::HeaderMap,
     name: &str,
+    profile: Profile,
 ) -> Option<&'h [u8]> {
     let name = name.as_bytes();
+    let mut found = None;
     for header in headers.get_all(actix_web::http::header::COOKIE) {
-        let mut rest = header.as_bytes();
-        while !rest.is_empty() {
-            // One `name=value` pair; a quoted value may contain `;`.
-            let trimmed = trim_start(rest);
-            let eq = trimmed.iter().position(|&b| b == b'=' || b == b';');
-            let (key, after) = match eq {
-                Some(p) if trimmed[p] == b'=' => (&trimmed[..p], &trimmed[p + 1..]),
-                Some(p) => {
-                    rest = &trimmed[p + 1..];
-                    continue;
+        let bytes = header.as_bytes();
+        match profile {
+            Profile::V0_6_3 => {
+                if let Some(v) = strict_pairs(bytes)
+                    .find(|(k, _)| same_name(k, name, profile))
+                    .map(|(_, v)| v)
+                {
+                    return Some(v);
                 }
-                None => break,
-            };
-            let after = trim_start(after);
-            let end = if after.first() == Some(&b'"') {
-                quoted_end(after)
-            } else {
-                after.iter().position(|&b| b == b';').unwrap_or(after.len())
-            };
-            let value = trim_end(&after[..end]);
-            if trim_end(key) == name {
-                return Some(value);
             }
-            rest = match after[end..].iter().position(|&b| b == b';') {
-                Some(p) => &after[end + p + 1..],
-                None => &[],
+            Profile::V0_2_4 => {
+                if let Some(v) = lenient_pairs(bytes)
+                    .filter(|(k, _)| same_name(k, name, profile))
+                    .map(|(_, v)| v)
+                    .last()
+                {
+                    found = Some(v);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The remember cookie's value as Werkzeug hands it to Flask-Login: found
+/// with [`find_cookie`], then unquoted. Werkzeug 3 reads the header as
+/// Latin-1 text, so in the 0.6.3 profile raw non-ASCII bytes are taken as
+/// Latin-1 characters (a raw UTF-8 `é` becomes `Ã©`, whose digest differs).
+pub(crate) fn read_cookie<'h>(
+    headers: &'h actix_web::http::header::HeaderMap,
+    name: &str,
+    profile: Profile,
+) -> Option<std::borrow::Cow<'h, [u8]>> {
+    let raw = find_cookie(headers, name, profile)?;
+    Some(match profile {
+        Profile::V0_6_3 if !raw.is_ascii() => {
+            std::borrow::Cow::Owned(unquote_value(&latin1_to_utf8(raw)).into_owned())
+        }
+        _ => unquote_value(raw),
+    })
+}
+
+fn latin1_to_utf8(raw: &[u8]) -> Vec<u8> {
+    raw.iter()
+        .map(|&b| b as char)
+        .collect::<String>()
+        .into_bytes()
+}
+
+/// Whether a cookie name read from the header is `name`; Werkzeug 3 compares
+/// the Latin-1 reading of the header with the configured (Unicode) name, so
+/// a non-ASCII name never matches.
+fn same_name(key: &[u8], name: &[u8], profile: Profile) -> bool {
+    match profile {
+        Profile::V0_6_3 if !key.is_ascii() => latin1_to_utf8(key) == name,
+        _ => key == name,
+    }
+}
+
+/// Werkzeug 3's cookie pairs.
+fn strict_pairs(s: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        while pos < s.len() {
+            match strict_pair_at(s, pos) {
+                Some((key, value, next)) => {
+                    pos = next;
+                    return Some((key, value));
+                }
+                // Skip invalid characters up to the next `;`.
+                None => match s[pos..].iter().position(|&b| b == b';') {
+                    Some(p) => pos += p + 1,
+                    None => pos = s.len(),
+                },
+            }
+        }
+        None
+    })
+}
+
+fn strict_pair_at(s: &[u8], mut i: usize) -> Option<(&[u8], &[u8], usize)> {
+    let blank = |b: u8| b == b' ' || b == b'\t';
+    while i < s.len() && blank(s[i]) {
+        i += 1;
+    }
+    let key_start = i;
+    while i < s.len() && !matches!(s[i], b' ' | b'\t' | b'=' | b'"' | b';') {
+        i += 1;
+    }
+    if i == key_start {
+        return None;
+    }
+    let key = &s[key_start..i];
+    let mut value: &[u8] = b"";
+    // Optional `=value`, blanks around `=` ignored.
+    let mut j = i;
+    while j < s.len() && blank(s[j]) {
+        j += 1;
+    }
+    if j < s.len() && s[j] == b'=' {
+        j += 1;
+        while j < s.len() && blank(s[j]) {
+            j += 1;
+        }
+        let v_start = j;
+        if j < s.len() && s[j] == b'"' {
+            j += 1;
+            loop {
+                match s.get(j) {
+                    None => return None,
+                    Some(b'\\') if j + 1 < s.len() => j += 2,
+                    Some(b'"') => {
+                        j += 1;
+                        break;
+                    }
+                    Some(_) => j += 1,
+                }
+            }
+        } else {
+            while j < s.len() && !matches!(s[j], b' ' | b'\t' | b'"' | b';') {
+                j += 1;
+            }
+        }
+        value = &s[v_start..j];
+        i = j;
+    }
+    while i < s.len() && blank(s[i]) {
+        i += 1;
+    }
+    match s.get(i) {
+        None => Some((key, value, i)),
+        Some(b';') => Some((key, value, i + 1)),
+        Some(_) => None,
+    }
+}
+
+/// Werkzeug 0.16's cookie pairs (attribute names such as `Path` skipped).
+fn lenient_pairs(s: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        while pos < s.len() {
+            let rest = &s[pos..];
+            let key_end = rest
+                .iter()
+                .position(|&b| b == b'=' || b == b';')
+                .unwrap_or(rest.len());
+            let key = trim(&rest[..key_end]);
+            let (value, consumed) = if rest.get(key_end) == Some(&b'=') {
+                let after = &rest[key_end + 1..];
+                let lead = after.iter().take_while(|b| b.is_ascii_whitespace()).count();
+                let v = &after[lead..];
+                let quoted = (v.first() == Some(&b'"')).then(|| quoted_len(v)).flatten();
+                // A quoted value counts only when followed by `;` or the end.
+                let len = match quoted {
+                    Some(q)
+                        if trim(&v[q..]).is_empty()
+                            || trim_start(&v[q..]).first() == Some(&b';') =>
+                    {
+                        q
+                    }
+                    _ => v.iter().position(|&b| b == b';').unwrap_or(v.len()),
+                };
+                let value = trim_end(&v[..len]);
+                let tail = &v[len..];
+                let semi = tail
+                    .iter()
+                    .position(|&b| b == b';')
+                    .map_or(tail.len(), |p| p + 1);
+                (value, key_end + 1 + lead + len + semi)
+            } else {
+                (&b""[..], (key_end + 1).min(rest.len()))
             };
+            pos += consumed.max(1);
+            const PARAMS: [&[u8]; 7] = [
+                b"expires",
+                b"path",
+                b"comment",
+                b"max-age",
+                b"secure",
+                b"httponly",
+                b"version",
+            ];
+            if key.is_empty() || PARAMS.iter().any(|p| p.eq_ignore_ascii_case(key)) {
+                continue;
+            }
+            return Some((key, value));
+        }
+        None
+    })
+}
+
+/// The length of a `"…"` string with backslash escapes at the start of `s`.
+fn quoted_len(s: &[u8]) -> Option<usize> {
+    let mut i = 1;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
         }
     }
     None
 }
 
-fn quoted_end(s: &[u8]) -> usize {
-    let mut i = 1;
-    while i < s.len() {
-        match s[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    // Unterminated: the value runs to the next `;`, as Werkzeug reads it.
-    s.iter().position(|&b| b == b';').unwrap_or(s.len())
+fn trim(s: &[u8]) -> &[u8] {
+    trim_end(trim_start(s))
 }
 
 fn trim_start(s: &[u8]) -> &[u8] {
@@ -443,8 +620,10 @@ mod tests {
                 "a=1; r=\"x;y\"; remember_token=2|ab",
             ),
         );
-        assert_eq!(find_cookie(&h, "remember_token"), Some(&b"2|ab"[..]));
-        assert_eq!(find_cookie(&h, "r"), Some(&b"\"x;y\""[..]));
-        assert_eq!(find_cookie(&h, "zz"), None);
+        for p in [Profile::V0_6_3, Profile::V0_2_4] {
+            assert_eq!(find_cookie(&h, "remember_token", p), Some(&b"2|ab"[..]));
+            assert_eq!(find_cookie(&h, "r", p), Some(&b"\"x;y\""[..]));
+            assert_eq!(find_cookie(&h, "zz", p), None);
+        }
     }
 }

@@ -18,7 +18,7 @@ use crate::{
     keys::{AUTH_HASH, FRESH, FRESH_AT, ID, PERMANENT, REMEMBER_SECONDS},
     manager::Inner,
     protection::request_identifier,
-    remember::{find_cookie, unquote_value},
+    remember::{find_cookie, read_cookie},
     signals::Signal,
     user::{LoaderError, User},
     LoginOptions, Profile, SessionProtection,
@@ -33,6 +33,14 @@ pub(crate) enum RememberOp {
     Set,
     /// Delete it.
     Clear,
+}
+
+/// What a verified remember cookie yields.
+enum CookieUser<U> {
+    /// Refused (an auth-hash tag that does not match).
+    Rejected,
+    /// The loader's answer for the cookie's id.
+    Loaded(Option<U>, String),
 }
 
 /// The user of the request, once something asked for it.
@@ -206,7 +214,7 @@ impl<U: User> LoginState<U> {
     }
 
     pub(crate) fn cookie_sent(&self, req: &HttpRequest) -> bool {
-        find_cookie(req.headers(), &self.m.cookie.name).is_some()
+        find_cookie(req.headers(), &self.m.cookie.name, self.m.profile).is_some()
     }
 
     fn identifier(&self, req: &HttpRequest) -> String {
@@ -377,37 +385,27 @@ impl<U: User> LoginState<U> {
         session: &Session,
     ) -> Result<Option<U>, actix_web::Error> {
         let m = &*self.m;
-        let Some(raw) = find_cookie(req.headers(), &m.cookie.name) else {
+        let Some(value) = read_cookie(req.headers(), &m.cookie.name, m.profile) else {
             return Ok(None);
         };
-        let value = unquote_value(raw);
         let Some(payload) = m.signer.decode(&value) else {
             tracing::debug!(cookie = %m.cookie.name, "rejected a remember cookie with a bad signature");
             return Ok(None);
         };
-        let (payload, tag) = crate::remember::split_auth_tag(payload);
-        let user = match &m.token_loader {
-            Some(tl) => tl
-                .load(payload, req)
-                .await
-                .map_err(LoaderError::into_response_error)?,
-            None => self.call_loader(payload, req).await?,
-        };
-        if let Some(u) = &user {
-            if let Some(digest) = self.auth_digest(u) {
-                use subtle::ConstantTimeEq;
-                let want = &digest.as_bytes()[..crate::remember::AUTH_TAG_LEN];
-                let ok = tag.is_some_and(|t| bool::from(t.as_bytes().ct_eq(want)));
-                if !ok {
-                    tracing::info!(user.id = %u.get_id(), "remember cookie predates a credential change: ignored");
-                    return Ok(None);
-                }
+        let (user, id) = match &m.token_loader {
+            Some(tl) => {
+                let user = tl
+                    .load(payload, req)
+                    .await
+                    .map_err(LoaderError::into_response_error)?;
+                let Some(user) = user else { return Ok(None) };
+                let id = user.get_id();
+                (Some(user), id)
             }
-        }
-        let id = match (&user, &m.token_loader) {
-            (Some(u), Some(_)) => u.get_id(),
-            (None, Some(_)) => return Ok(None),
-            _ => payload.to_owned(),
+            None => match self.load_cookie_payload(payload, req).await? {
+                CookieUser::Rejected => return Ok(None),
+                CookieUser::Loaded(user, id) => (user, id),
+            },
         };
         if m.profile == Profile::V0_2_4 && user.is_none() {
             // 0.2.4 stores the id, reloads, finds no user and logs out,
@@ -432,6 +430,42 @@ impl<U: User> LoginState<U> {
             m.send(Signal::LoadedFromCookie, req, Some(u));
         }
         Ok(user)
+    }
+
+    /// The user a verified cookie payload names. The payload is the id, or
+    /// — for users with a [`session_auth_hash`](User::session_auth_hash) —
+    /// the id, `|~` and a tag of that hash. A tag is honoured only if the
+    /// user it names has an auth hash with that tag; otherwise the whole
+    /// payload is the id, as in Flask-Login. So an id that merely ends like
+    /// a tag (`admin|~0123456789abcdef`) never logs in `admin`.
+    async fn load_cookie_payload(
+        &self,
+        payload: &str,
+        req: &HttpRequest,
+    ) -> Result<CookieUser<U>, actix_web::Error> {
+        use subtle::ConstantTimeEq;
+        if let (id, Some(tag)) = crate::remember::split_auth_tag(payload) {
+            if let Some(user) = self.call_loader(id, req).await? {
+                if let Some(digest) = self.auth_digest(&user) {
+                    let want = &digest.as_bytes()[..crate::remember::AUTH_TAG_LEN];
+                    if bool::from(tag.as_bytes().ct_eq(want)) {
+                        return Ok(CookieUser::Loaded(Some(user), id.to_owned()));
+                    }
+                    tracing::info!(user.id = %id, "remember cookie predates a credential change: ignored");
+                    return Ok(CookieUser::Rejected);
+                }
+            }
+        }
+        let user = self.call_loader(payload, req).await?;
+        if let Some(u) = &user {
+            if self.auth_digest(u).is_some() {
+                // Issued before the user had an auth hash, or forged from an
+                // untagged one: either way it cannot prove the credentials.
+                tracing::info!(user.id = %payload, "untagged remember cookie for a user with an auth hash: ignored");
+                return Ok(CookieUser::Rejected);
+            }
+        }
+        Ok(CookieUser::Loaded(user, payload.to_owned()))
     }
 
     /// 0.6.3 protection, run at load: a non-empty session whose identifier
@@ -645,8 +679,8 @@ impl<U: User> ErasedState for LoginState<U> {
         if self.remember.get() == RememberOp::Clear {
             return false;
         }
-        find_cookie(req.headers(), &self.m.cookie.name)
-            .is_some_and(|raw| self.m.signer.decode(&unquote_value(raw)).is_some())
+        read_cookie(req.headers(), &self.m.cookie.name, self.m.profile)
+            .is_some_and(|value| self.m.signer.decode(&value).is_some())
     }
 
     fn unauthorized(&self, req: &HttpRequest) -> actix_web::HttpResponse {

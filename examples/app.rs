@@ -1,0 +1,162 @@
+//! The example app: actix-login with users in SQLite, Argon2 passwords,
+//! HTML pages, "remember me", fresh logins, flashed messages and CSRF
+//! protection. The app itself is `src/demo/`; this is its command line.
+//!
+//! ```sh
+//! cargo run --example app            # then open http://127.0.0.1:8080
+//! ```
+//!
+//! Environment (every variable optional):
+//!
+//! | variable        | default                                   |
+//! |-----------------|-------------------------------------------|
+//! | `PORT`          | `8080` (`0`: any free port)               |
+//! | `HOST`          | `127.0.0.1`                               |
+//! | `DATABASE`      | `actix-login-demo.sqlite3` in the temp dir; `:memory:` for a private in-memory one |
+//! | `SESSION_STORE` | `cookie`; or `redis`                      |
+//! | `REDIS_URL`     | `redis://127.0.0.1:6379` (with `SESSION_STORE=redis`) |
+//! | `SECRET_KEY`    | a development key, with a warning (≥ 32 bytes) |
+//! | `WORKERS`       | one per physical core                     |
+//! | `SECURE_COOKIES`| `false`; set `true` when served over HTTPS (e.g. behind a TLS-terminating load balancer) |
+//! | `TRUSTED_PROXIES` | none; comma-separated IPs of the load balancers whose `X-Forwarded-For` to believe |
+
+use std::{env, net::IpAddr, path::PathBuf, process::ExitCode};
+
+use actix_login_suite::demo::{
+    start, Database, DemoConfig, SessionBackend, DEMO_USERS, DEV_SECRET_KEY, MIN_SECRET_LEN,
+};
+
+fn var(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn config() -> Result<DemoConfig, String> {
+    let port = match var("PORT") {
+        Some(p) => p
+            .trim()
+            .parse()
+            .map_err(|_| format!("PORT={p:?} is not a port number"))?,
+        None => 8080,
+    };
+    let host: IpAddr = match var("HOST") {
+        Some(h) => h
+            .trim()
+            .parse()
+            .map_err(|_| format!("HOST={h:?} is not an IP address"))?,
+        None => [127, 0, 0, 1].into(),
+    };
+    let database = match var("DATABASE").as_deref() {
+        Some(":memory:") => Database::Memory,
+        Some(path) => Database::File(PathBuf::from(path)),
+        None => Database::File(env::temp_dir().join("actix-login-demo.sqlite3")),
+    };
+    let sessions = match var("SESSION_STORE").as_deref().map(str::trim) {
+        None | Some("cookie") => SessionBackend::Cookie,
+        Some("redis") => SessionBackend::Redis {
+            url: var("REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned()),
+        },
+        Some(other) => {
+            return Err(format!(
+                "SESSION_STORE={other:?}: use \"cookie\" or \"redis\""
+            ))
+        }
+    };
+    let secret_key = match var("SECRET_KEY") {
+        Some(key) if key.len() < MIN_SECRET_LEN => {
+            return Err(format!(
+                "SECRET_KEY has {} bytes; it needs at least {MIN_SECRET_LEN}",
+                key.len()
+            ))
+        }
+        Some(key) => key,
+        None => {
+            eprintln!(
+                "WARNING: SECRET_KEY is not set; using the built-in development key.\n         \
+                 Anyone can forge sessions and remember cookies with it. Set SECRET_KEY to a\n         \
+                 random string of at least {MIN_SECRET_LEN} bytes, e.g. `openssl rand -hex 32`."
+            );
+            DEV_SECRET_KEY.to_owned()
+        }
+    };
+    let workers = match var("WORKERS") {
+        Some(w) => Some(
+            w.trim()
+                .parse()
+                .map_err(|_| format!("WORKERS={w:?} is not a number"))?,
+        ),
+        None => None,
+    };
+    let secure_cookies = match var("SECURE_COOKIES").as_deref().map(str::trim) {
+        None | Some("0" | "false" | "no") => false,
+        Some("1" | "true" | "yes") => true,
+        Some(other) => return Err(format!("SECURE_COOKIES={other:?}: use true or false")),
+    };
+    let trusted_proxies = match var("TRUSTED_PROXIES") {
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse()
+                    .map_err(|_| format!("TRUSTED_PROXIES: {p:?} is not an IP address"))
+            })
+            .collect::<Result<Vec<IpAddr>, String>>()?,
+        None => Vec::new(),
+    };
+    Ok(DemoConfig {
+        host,
+        port,
+        database,
+        sessions,
+        secret_key,
+        workers,
+        secure_cookies,
+        trusted_proxies,
+    })
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let config = match config() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let database = match &config.database {
+        Database::Memory => "in memory".to_owned(),
+        Database::File(path) => path.display().to_string(),
+    };
+    let sessions = match &config.sessions {
+        SessionBackend::Cookie => "cookie store".to_owned(),
+        SessionBackend::Redis { url } => format!("Redis at {url}"),
+    };
+    let app = match start(config).await {
+        Ok(app) => app,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("actix-login demo listening on {}", app.url());
+    println!("  users:    {database}");
+    println!("  sessions: {sessions}");
+    println!("  demo credentials:");
+    for user in DEMO_USERS {
+        let note = if user.active {
+            ""
+        } else {
+            "  (disabled: login is refused)"
+        };
+        println!("    {:<8} / {}{note}", user.username, user.password);
+    }
+    println!("Press Ctrl-C to stop.");
+    match app.server.await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

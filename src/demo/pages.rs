@@ -1,0 +1,454 @@
+//! The pages: handlers, the user loader and the templates.
+//!
+//! Templates are rendered with MiniJinja. Why MiniJinja rather than Askama:
+//! its syntax is Jinja2's, so the templates read like the Flask-Login apps
+//! this library is ported from; templates are plain files a reader can copy
+//! and edit without touching Rust types (they are still compiled into the
+//! binary with `include_str!`, so the app needs no files at run time); it
+//! escapes HTML automatically for `.html` templates; and it adds no
+//! proc-macro to the build. A template error is a 500 at run time, which the
+//! unit test below and the browser test catch.
+
+use actix_login::{
+    confirm_login, flash, fresh_login_required, get_flashed_messages, login_fresh,
+    login_remembered, login_required, login_url, login_user, logout_user, safe_next, user_loader,
+    CurrentUser, LoginOptions,
+};
+use actix_web::{
+    error::ErrorInternalServerError, get, http::header, post, web, HttpRequest, HttpResponse,
+};
+use minijinja::{context, Environment, Value};
+use serde::Deserialize;
+
+use super::{
+    csrf,
+    db::{check_credentials, hash_password, verify_password, Account, Db},
+};
+
+/// The templates, parsed once at startup.
+pub(crate) type Templates = web::Data<Environment<'static>>;
+
+const TEMPLATES: [(&str, &str); 7] = [
+    ("base.html", include_str!("templates/base.html")),
+    ("home.html", include_str!("templates/home.html")),
+    ("login.html", include_str!("templates/login.html")),
+    ("members.html", include_str!("templates/members.html")),
+    (
+        "reauthenticate.html",
+        include_str!("templates/reauthenticate.html"),
+    ),
+    ("settings.html", include_str!("templates/settings.html")),
+    ("not_found.html", include_str!("templates/not_found.html")),
+];
+
+const STYLE: &str = include_str!("static/style.css");
+
+/// The template environment, with every built-in template added.
+///
+/// # Panics
+///
+/// When a built-in template does not parse (caught by the unit test).
+pub(crate) fn templates() -> Environment<'static> {
+    let mut env = Environment::new();
+    for (name, source) in TEMPLATES {
+        if let Err(err) = env.add_template(name, source) {
+            panic!("built-in template {name} does not parse: {err:#}");
+        }
+    }
+    env
+}
+
+/// Loads the user whose id the session or the remember cookie carries.
+#[user_loader]
+pub(crate) async fn load_user(
+    id: &str,
+    db: web::Data<Db>,
+) -> Result<Option<Account>, rusqlite::Error> {
+    match id.parse::<i64>() {
+        Ok(id) => db.by_id(id),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The routes, for `App::configure`.
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(home)
+        .service(members)
+        .service(login_form)
+        .service(login)
+        .service(reauthenticate_form)
+        .service(reauthenticate)
+        .service(settings_form)
+        .service(settings)
+        .service(logout)
+        .service(style)
+        .default_service(web::to(not_found));
+}
+
+/// The host this request was sent to (`Host` header, else the URI's
+/// authority), for [`safe_next`]. The `X-Forwarded-Host` header is not
+/// used: behind a proxy that rewrites `Host`, configure the proxy to keep it.
+fn this_host(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+}
+
+/// Where to go after a login or a re-authentication: `next` when it keeps
+/// the user on this site, else `fallback`. Never an open redirect.
+fn next_or(req: &HttpRequest, next: Option<&str>, fallback: &str) -> String {
+    next.filter(|n| !n.is_empty())
+        .and_then(|n| safe_next(n, this_host(req)))
+        .unwrap_or_else(|| fallback.to_owned())
+}
+
+/// `303 See Other`: after a POST, the browser GETs the new page.
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// A form page that sends the user back to itself with `next` kept (only a
+/// safe one).
+fn back_to(req: &HttpRequest, page: &str, next: Option<&str>) -> HttpResponse {
+    let next = next
+        .filter(|n| !n.is_empty())
+        .and_then(|n| safe_next(n, this_host(req)));
+    see_other(&login_url(page, next.as_deref(), "next"))
+}
+
+/// Renders a page with what every page shows: the current user, freshness,
+/// the flashed messages, and the CSRF token when the page has a form (the
+/// logout button counts).
+fn render(
+    req: &HttpRequest,
+    env: &Environment<'_>,
+    current: &CurrentUser<Account>,
+    name: &str,
+    has_form: bool,
+    extra: Value,
+) -> actix_web::Result<HttpResponse> {
+    let account = current.user().filter(|_| current.is_authenticated());
+    let csrf_token = if has_form || account.is_some() {
+        Some(csrf::token(req)?)
+    } else {
+        None
+    };
+    let flashes: Vec<Value> = get_flashed_messages(req)
+        .into_iter()
+        .map(|(category, message)| context! { category, message })
+        .collect();
+    let ctx = context! {
+        user => account.map(|a| context! {
+            id => a.id,
+            username => a.username.clone(),
+            display_name => a.display_name.clone(),
+        }),
+        fresh => login_fresh(req),
+        remembered => login_remembered(req),
+        flashes,
+        csrf_token,
+        ..extra
+    };
+    let html = env
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|err| {
+            eprintln!("template {name}: {err:#}");
+            ErrorInternalServerError("template error")
+        })?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html))
+}
+
+#[derive(Debug, Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+#[get("/")]
+async fn home(
+    req: HttpRequest,
+    env: Templates,
+    current: CurrentUser<Account>,
+) -> actix_web::Result<HttpResponse> {
+    let ctx = context! {
+        user_id => current.get_id(),
+        is_authenticated => current.is_authenticated(),
+        is_anonymous => current.is_anonymous(),
+    };
+    render(&req, &env, &current, "home.html", false, ctx)
+}
+
+/// Behind `#[login_required]`: anonymous visitors are sent to `/login` with
+/// `next=/members` and a flashed message.
+#[get("/members")]
+#[login_required]
+async fn members(
+    req: HttpRequest,
+    env: Templates,
+    current: CurrentUser<Account>,
+) -> actix_web::Result<HttpResponse> {
+    render(&req, &env, &current, "members.html", false, context! {})
+}
+
+#[get("/login")]
+async fn login_form(
+    req: HttpRequest,
+    env: Templates,
+    current: CurrentUser<Account>,
+    query: web::Query<NextQuery>,
+) -> actix_web::Result<HttpResponse> {
+    // Only a safe `next` goes into the form.
+    let next = query
+        .next
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .and_then(|n| safe_next(n, this_host(&req)));
+    render(&req, &env, &current, "login.html", true, context! { next })
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    /// The "remember me" checkbox: present only when ticked.
+    remember: Option<String>,
+    next: Option<String>,
+}
+
+#[post("/login")]
+async fn login(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    form: web::Form<LoginForm>,
+) -> actix_web::Result<HttpResponse> {
+    let LoginForm {
+        username,
+        password,
+        remember,
+        next,
+    } = form.into_inner();
+    let account = db
+        .by_username(username.trim())
+        .map_err(ErrorInternalServerError)?;
+    // Argon2 is slow on purpose: verify on the blocking pool, not on the
+    // async worker.
+    let account = web::block(move || check_credentials(account, &password)).await?;
+    let Some(account) = account else {
+        flash(&req, "Invalid username or password.", "error");
+        return Ok(back_to(&req, "/login", next.as_deref()));
+    };
+    let name = account.display_name.clone();
+    if !login_user(
+        &req,
+        account,
+        LoginOptions::new().remember(remember.is_some()),
+    )? {
+        flash(&req, "This account is disabled.", "error");
+        return Ok(back_to(&req, "/login", next.as_deref()));
+    }
+    csrf::rotate(&req);
+    flash(&req, &format!("Logged in as {name}."), "success");
+    Ok(see_other(&next_or(&req, next.as_deref(), "/")))
+}
+
+/// The refresh view: a logged-in user whose login is not fresh (restored
+/// from the remember cookie) confirms the password here.
+#[get("/reauthenticate")]
+#[login_required]
+async fn reauthenticate_form(
+    req: HttpRequest,
+    env: Templates,
+    current: CurrentUser<Account>,
+    query: web::Query<NextQuery>,
+) -> actix_web::Result<HttpResponse> {
+    let next = query
+        .next
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .and_then(|n| safe_next(n, this_host(&req)));
+    render(
+        &req,
+        &env,
+        &current,
+        "reauthenticate.html",
+        true,
+        context! { next },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct ReauthenticateForm {
+    password: String,
+    next: Option<String>,
+}
+
+#[post("/reauthenticate")]
+#[login_required]
+async fn reauthenticate(
+    req: HttpRequest,
+    current: CurrentUser<Account>,
+    form: web::Form<ReauthenticateForm>,
+) -> actix_web::Result<HttpResponse> {
+    let ReauthenticateForm { password, next } = form.into_inner();
+    let hash = current
+        .user()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_default();
+    if !web::block(move || verify_password(&password, &hash)).await? {
+        flash(&req, "Wrong password.", "error");
+        return Ok(back_to(&req, "/reauthenticate", next.as_deref()));
+    }
+    confirm_login(&req)?;
+    flash(&req, "Password confirmed.", "success");
+    Ok(see_other(&next_or(&req, next.as_deref(), "/settings")))
+}
+
+/// Behind `#[fresh_login_required]`: a login restored from the remember
+/// cookie is sent to `/reauthenticate` first.
+#[get("/settings")]
+#[fresh_login_required]
+async fn settings_form(
+    req: HttpRequest,
+    env: Templates,
+    current: CurrentUser<Account>,
+) -> actix_web::Result<HttpResponse> {
+    render(&req, &env, &current, "settings.html", true, context! {})
+}
+
+#[derive(Debug, Deserialize)]
+struct SettingsForm {
+    display_name: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+#[post("/settings")]
+#[fresh_login_required]
+async fn settings(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    current: CurrentUser<Account>,
+    form: web::Form<SettingsForm>,
+) -> actix_web::Result<HttpResponse> {
+    let Some(account) = current.into_user() else {
+        return Ok(see_other("/login"));
+    };
+    let SettingsForm {
+        display_name,
+        new_password,
+    } = form.into_inner();
+    let display_name = display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 60 {
+        flash(
+            &req,
+            "The display name must have 1 to 60 characters.",
+            "error",
+        );
+        return Ok(see_other("/settings"));
+    }
+    if !new_password.is_empty() && new_password.chars().count() < 8 {
+        flash(
+            &req,
+            "The new password must have at least 8 characters.",
+            "error",
+        );
+        return Ok(see_other("/settings"));
+    }
+    db.set_display_name(account.id, display_name)
+        .map_err(ErrorInternalServerError)?;
+    if !new_password.is_empty() {
+        let hash = web::block(move || hash_password(&new_password)).await?;
+        db.set_password_hash(account.id, &hash)
+            .map_err(ErrorInternalServerError)?;
+        // The user's session auth hash changed: every other session of this
+        // user ends, and older remember cookies stop working. Log this
+        // session in again so it stays, with a new remember cookie if it
+        // had one.
+        let updated = db
+            .by_id(account.id)
+            .map_err(ErrorInternalServerError)?
+            .ok_or_else(|| ErrorInternalServerError("account vanished"))?;
+        let remember = login_remembered(&req);
+        login_user(&req, updated, LoginOptions::new().remember(remember))?;
+        flash(
+            &req,
+            "Password changed. Your other sessions have been logged out.",
+            "success",
+        );
+    }
+    flash(&req, "Settings saved.", "success");
+    Ok(see_other("/settings"))
+}
+
+/// Logout is a POST (with the CSRF token): a GET link could be triggered by
+/// any other site.
+#[post("/logout")]
+async fn logout(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    logout_user(&req).await?;
+    csrf::rotate(&req);
+    flash(&req, "You have been logged out.", "info");
+    Ok(see_other("/"))
+}
+
+#[get("/static/style.css")]
+async fn style() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLE)
+}
+
+async fn not_found(
+    req: HttpRequest,
+    env: Templates,
+    current: CurrentUser<Account>,
+) -> actix_web::Result<HttpResponse> {
+    let mut res = render(&req, &env, &current, "not_found.html", false, context! {})?;
+    *res.status_mut() = actix_web::http::StatusCode::NOT_FOUND;
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_renders() {
+        let env = templates();
+        let user = context! { id => 1, username => "alice", display_name => "Alice <3" };
+        for (name, _) in TEMPLATES {
+            let html = env
+                .get_template(name)
+                .unwrap()
+                .render(context! {
+                    user => user.clone(),
+                    fresh => true,
+                    remembered => false,
+                    flashes => vec![context! { category => "info", message => "<b>hi</b>" }],
+                    csrf_token => "t0ken",
+                    next => "/members",
+                    user_id => "1",
+                    is_authenticated => true,
+                    is_anonymous => false,
+                })
+                .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            if name != "base.html" {
+                // MiniJinja also escapes `/`, as `&#x2f;`.
+                assert!(
+                    html.contains("&lt;b&gt;hi&lt;") && !html.contains("<b>"),
+                    "{name} escapes flashes"
+                );
+                assert!(
+                    html.contains("Alice &lt;3"),
+                    "{name} escapes the user's name"
+                );
+            }
+        }
+    }
+}

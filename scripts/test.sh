@@ -16,8 +16,8 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "cargo test (workspace: unit, integration, doc, trybuild)"
-cargo test --workspace
+step "cargo test (unit, integration, doc, trybuild, browser, Redis)"
+cargo test
 
 PARITY="${PARITY_HARNESS:-../shared/parity}"
 if [ -x "$PARITY/check" ]; then

@@ -110,6 +110,7 @@ impl<U: User> CurrentUser<U> {
     fn from_state(req: &HttpRequest) -> Result<Self, actix_web::Error> {
         let h = typed::<U>(req)?;
         let state = as_state::<U>(&h);
+        state.check_order(req)?;
         let user = state.user();
         let authenticated = user.as_ref().is_some_and(|u| state.authenticated_user(u));
         let anonymous = match (&user, &state.m.anonymous) {

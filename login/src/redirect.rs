@@ -169,8 +169,8 @@ pub fn make_next_param<'a>(login_url: &str, current_url: &'a str) -> Cow<'a, str
     {
         if c.scheme.is_empty()
             && c.netloc.is_empty()
-            && c.fragment.is_empty()
-            && (!current_url.ends_with('?'))
+            && !current_url.contains('#')
+            && !current_url.ends_with('?')
         {
             return Cow::Borrowed(current_url);
         }

@@ -62,6 +62,8 @@ pub(crate) struct LoginState<U: User> {
     /// the session status still `Unchanged`, entries found later were loaded
     /// by a session middleware that runs *inside* this one.
     entry_empty: bool,
+    /// This request's login wrote the user id (login, cookie restore).
+    wrote_user_id: Cell<bool>,
 }
 
 /// The type-erased view of a [`LoginState`] that the non-generic guards and
@@ -181,20 +183,21 @@ impl<U: User> LoginState<U> {
             loading: futures_util::lock::Mutex::new(()),
             remember: Cell::new(RememberOp::Keep),
             entry_empty,
+            wrote_user_id: Cell::new(false),
         }
     }
 
     /// Refuses to work when the login middleware was wrapped outside the
     /// session middleware: it would see an empty session and log everybody
-    /// out without a word.
-    fn check_order(&self, req: &HttpRequest) -> Result<(), actix_web::Error> {
-        if !self.entry_empty {
+    /// out without a word. The tell: the session was empty when this
+    /// middleware saw the request, yet it now names a user that this
+    /// request's login did not write — the session middleware loaded it
+    /// later, so it runs inside this one.
+    pub(crate) fn check_order(&self, req: &HttpRequest) -> Result<(), actix_web::Error> {
+        if !self.entry_empty || self.wrote_user_id.get() {
             return Ok(());
         }
-        let session = req.get_session();
-        if session.status() == actix_session::SessionStatus::Unchanged
-            && !session.entries().is_empty()
-        {
+        if req.get_session().contains_key(self.m.keys.user_id) {
             const MSG: &str =
                 "actix-login: the LoginManager middleware runs outside SessionMiddleware, \
                 so it cannot see the session. Register it first: \
@@ -323,7 +326,27 @@ impl<U: User> LoginState<U> {
             let user = self.load_from_cookie(req, &session).await?;
             return Ok(Self::loaded(user));
         }
-        self.reload_eager(req, &session).await
+        match self.reload_eager(req, &session).await? {
+            // Flask-Login 0.2.4 had no request loader; when one is set it
+            // gets the same chance as in the lazy profile.
+            Loaded::Anonymous if !self.cookie_sent(req) => self.load_from_request(req).await,
+            loaded => Ok(loaded),
+        }
+    }
+
+    async fn load_from_request(&self, req: &HttpRequest) -> Result<Loaded<U>, actix_web::Error> {
+        let Some(rl) = &self.m.request_loader else {
+            return Ok(Loaded::Anonymous);
+        };
+        let user = rl
+            .load(req)
+            .await
+            .map_err(LoaderError::into_response_error)?;
+        if let Some(u) = &user {
+            tracing::debug!(user.id = %u.get_id(), "user loaded from the request");
+            self.m.send(Signal::LoadedFromRequest, req, Some(u));
+        }
+        Ok(Self::loaded(user))
     }
 
     /// 0.2.4's `reload_user`: a user the loader no longer knows is logged out
@@ -416,6 +439,7 @@ impl<U: User> LoginState<U> {
         // Flask-Login writes these before calling the loader; they are
         // written after it answered, so a failing loader changes nothing.
         put(session, m.keys.user_id, &id)?;
+        self.wrote_user_id.set(true);
         put(session, FRESH, &false)?;
         if let Some(u) = &user {
             if m.profile == Profile::V0_6_3 {
@@ -553,6 +577,7 @@ impl<U: User> LoginState<U> {
         let session = req.get_session();
         let id = user.get_id();
         put(&session, m.keys.user_id, &id)?;
+        self.wrote_user_id.set(true);
         put(&session, FRESH, &opts.fresh)?;
         if m.fresh_max_age.is_some() && opts.fresh {
             put(&session, FRESH_AT, &now_secs())?;

@@ -88,6 +88,15 @@
 //! loading, hashing or session write. (The 0.2.4 profile loads before every
 //! request, as Flask-Login 0.2.4 did.)
 //!
+//! ## Logging
+//!
+//! actix-login emits [`tracing`](https://docs.rs/tracing) events: `info` for
+//! logins, logouts, restores from the remember cookie, session protection
+//! and revocations, with the user id as the `user.id` field; `debug` for
+//! rejected remember cookies (never their value), unauthorized and
+//! needs-refresh answers; `error` for failing loaders and misconfiguration.
+//! Install any subscriber to see them, e.g. `tracing_subscriber::fmt::init()`.
+//!
 //! [actix-web]: https://actix.rs
 //! [actix-session]: https://docs.rs/actix-session
 //! [Flask-Login]: https://flask-login.readthedocs.io

@@ -327,6 +327,20 @@ impl<U: User> LoginManagerBuilder<U> {
     /// [`login_view`](Self::login_view). `None` makes that prefix answer 401.
     /// The longest matching prefix wins; a prefix matches whole path
     /// segments (`/admin` matches `/admin` and `/admin/x`, not `/administer`).
+    ///
+    /// ```
+    /// # use actix_login::{LoginManager, User, LoaderError, UserLoader};
+    /// # #[derive(Clone)] struct A; impl User for A { fn get_id(&self) -> String { "1".into() } }
+    /// # struct L; impl UserLoader for L { type User = A;
+    /// #   async fn load_user(&self, _: &str, _: &actix_web::HttpRequest) -> Result<Option<A>, LoaderError> { Ok(None) } }
+    /// let manager = LoginManager::builder(L)
+    ///     .secret_key("s")
+    ///     .login_view("/login")                             // the rest of the app
+    ///     .scope_login_view("/admin", Some("/admin/login")) // web::scope("/admin")
+    ///     .scope_login_view("/api", None)                   // API: plain 401
+    ///     .build();
+    /// # let _ = manager;
+    /// ```
     pub fn scope_login_view(mut self, prefix: impl Into<String>, view: Option<&str>) -> Self {
         let prefix = prefix.into().trim_end_matches('/').to_owned();
         self.scope_login_views
@@ -399,6 +413,22 @@ impl<U: User> LoginManagerBuilder<U> {
     /// Answer API clients (requests whose `Accept` prefers JSON, or with
     /// `X-Requested-With: XMLHttpRequest`) with `401` and a small JSON body
     /// instead of a redirect, for both unauthorized and needs-refresh.
+    /// The body is `{"error": "unauthorized" | "needs_refresh", "message":
+    /// ..., "location": <the login or refresh URL, or null>}`; nothing is
+    /// flashed.
+    ///
+    /// ```
+    /// # use actix_login::{LoginManager, User, LoaderError, UserLoader};
+    /// # #[derive(Clone)] struct A; impl User for A { fn get_id(&self) -> String { "1".into() } }
+    /// # struct L; impl UserLoader for L { type User = A;
+    /// #   async fn load_user(&self, _: &str, _: &actix_web::HttpRequest) -> Result<Option<A>, LoaderError> { Ok(None) } }
+    /// let manager = LoginManager::builder(L)
+    ///     .secret_key("s")
+    ///     .login_view("/login")
+    ///     .json_for_api_clients(true) // fetch() with Accept: application/json gets 401 JSON
+    ///     .build();
+    /// # let _ = manager;
+    /// ```
     pub fn json_for_api_clients(mut self, yes: bool) -> Self {
         self.json_for_api_clients = yes;
         self
@@ -414,6 +444,21 @@ impl<U: User> LoginManagerBuilder<U> {
     /// A login counts as fresh for this long only; older logins are
     /// treated as non-fresh by fresh-login guards and
     /// [`login_fresh`](crate::login_fresh).
+    ///
+    /// ```
+    /// # use actix_login::{LoginManager, User, LoaderError, UserLoader};
+    /// # #[derive(Clone)] struct A; impl User for A { fn get_id(&self) -> String { "1".into() } }
+    /// # struct L; impl UserLoader for L { type User = A;
+    /// #   async fn load_user(&self, _: &str, _: &actix_web::HttpRequest) -> Result<Option<A>, LoaderError> { Ok(None) } }
+    /// use std::time::Duration;
+    /// // Sensitive pages want a password typed in the last 10 minutes.
+    /// let manager = LoginManager::builder(L)
+    ///     .secret_key("s")
+    ///     .refresh_view("/reauthenticate")
+    ///     .fresh_max_age(Duration::from_secs(600))
+    ///     .build();
+    /// # let _ = manager;
+    /// ```
     pub fn fresh_max_age(mut self, max_age: Duration) -> Self {
         self.fresh_max_age = Some(max_age);
         self

@@ -58,7 +58,24 @@ pub trait User: Clone + 'static {
     /// password hash. When `Some`, they are stored (as an HMAC) in the session
     /// at login and compared on every load, in constant time: a mismatch
     /// logs that session out, so changing a password ends every other
-    /// session and invalidates remember cookies issued before.
+    /// session and invalidates remember cookies issued before. (Such users'
+    /// remember cookies carry a tag of the digest, which Flask-Login does
+    /// not read.) The session that changes the password should call
+    /// [`login_user`](crate::login_user) again to stay logged in.
+    ///
+    /// ```
+    /// use actix_login::User;
+    ///
+    /// #[derive(Clone)]
+    /// struct Account { id: i64, password_hash: String }
+    ///
+    /// impl User for Account {
+    ///     fn get_id(&self) -> String { self.id.to_string() }
+    ///     fn session_auth_hash(&self) -> Option<Vec<u8>> {
+    ///         Some(self.password_hash.as_bytes().to_vec())
+    ///     }
+    /// }
+    /// ```
     fn session_auth_hash(&self) -> Option<Vec<u8>> {
         None
     }

@@ -73,6 +73,9 @@ pub struct TestUser {
     pub active: bool,
     /// What [`User::get_auth_token`] returns (token-loader tests).
     pub token: Option<String>,
+    /// What [`User::session_auth_hash`] returns (revocation tests): stands
+    /// for the password hash.
+    pub auth_hash: Option<Vec<u8>>,
 }
 
 impl TestUser {
@@ -82,6 +85,7 @@ impl TestUser {
             name: name.to_owned(),
             active,
             token: None,
+            auth_hash: None,
         }
     }
 }
@@ -97,6 +101,10 @@ impl User for TestUser {
 
     fn get_auth_token(&self) -> Option<String> {
         self.token.clone()
+    }
+
+    fn session_auth_hash(&self) -> Option<Vec<u8>> {
+        self.auth_hash.clone()
     }
 }
 
@@ -165,6 +173,13 @@ impl Users {
             .values()
             .find(|u| u.token.as_deref() == Some(token))
             .cloned())
+    }
+
+    /// Changes a user's auth hash, as a password change would.
+    pub fn set_auth_hash(&self, id: &str, hash: Option<&[u8]>) {
+        if let Some(u) = self.map.lock().unwrap().get_mut(id) {
+            u.auth_hash = hash.map(<[u8]>::to_vec);
+        }
     }
 
     pub fn insert(&self, user: TestUser) {

@@ -14,6 +14,7 @@ cookie restores the user on every request.
 import http.client
 import json
 import sys
+import time
 
 UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
@@ -26,9 +27,16 @@ def headers(cookie):
 
 
 def login(port, remember):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     path = "/login?id=1" + ("&remember=1" if remember else "")
-    conn.request("GET", path, headers=headers(None))
+    for attempt in range(50):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            conn.request("GET", path, headers=headers(None))
+            break
+        except ConnectionRefusedError:
+            # A server under valgrind may print `ready` a moment early.
+            conn.close()
+            time.sleep(0.2)
     res = conn.getresponse()
     body = res.read()
     if res.status != 200:

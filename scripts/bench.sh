@@ -29,9 +29,15 @@
 #   BENCH_FLASK_N=500                 measured Flask requests (by difference, see measure_callgrind)
 #   BENCH_WRK_SECONDS=10 BENCH_WRK_CONNECTIONS=4
 #   BENCH_SKIP_WRK=1 BENCH_SKIP_FLASK=1 BENCH_SKIP_BUILD=1
-#   BENCH_CASES="session-off remember-0.6.3 ..."   a subset of the cases
+#   BENCH_CASES="session-off remember-0.6.3 ..."   a subset of the cases (or the
+#                            diagnostic `session-keys`: what each session key costs the floor)
 #   BENCH_SERVER_CPU=0 BENCH_CLIENT_CPU=1          taskset cores for the wrk runs
 #   BENCH_LOGIN_BIN=path     measure another build of examples/bench_server (A/B comparisons)
+#   BENCH_CALLGRIND_DIFF=1   count every server by difference, as Flask is (to check the two methods agree)
+#   BENCH_WRK_REPEAT=3       wrk runs per row; the best (highest req/s, lowest CPU/request) is reported
+#   BENCH_SERVERS="identity actix-login"  measure only these servers (names as in server_cmd)
+#   BENCH_APPEND=1           keep earlier rows of target/bench/results.tsv (re-measured rows replace them)
+#   BENCH_REPORT_ONLY=1      only rewrite bench/results.md from target/bench/results.tsv
 #   BENCH_KEEP_CALLGRIND=1   keep every callgrind.out (default: only actix-login's and the floor's)
 # Callgrind outputs and logs: target/bench/.
 set -euo pipefail
@@ -43,6 +49,7 @@ WARMUP=${BENCH_WARMUP:-200}
 WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
 WRK_CONNECTIONS=${BENCH_WRK_CONNECTIONS:-4}
 FLASK_N=${BENCH_FLASK_N:-500}
+WRK_REPEAT=${BENCH_WRK_REPEAT:-3}
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 ALL_CASES="session-off session-basic session-strong remember-0.6.3 remember-0.2.4 anon-page anon-page-logged-in unauthorized unauthorized-redirect"
@@ -54,7 +61,8 @@ RESULTS=$OUT/results.tsv
 UA="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 PY=python3
 mkdir -p "$CG" "$LOGS"
-: > "$RESULTS"
+if [ -n "${BENCH_REPORT_ONLY:-}" ]; then BENCH_SKIP_BUILD=1 BENCH_SKIP_FLASK=1 BENCH_SKIP_WRK=1; fi
+[ -n "${BENCH_APPEND:-}${BENCH_REPORT_ONLY:-}" ] || : >"$RESULTS"
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 note() { printf '    %s\n' "$*" >&2; }
@@ -177,7 +185,7 @@ get_cookie() {
 # after the warm-up, one after BENCH_FLASK_N more requests; the difference,
 # scaled to BENCH_N, is what those requests cost.
 measure_callgrind() {
-  if [[ $2 == flask* ]]; then
+  if [[ $2 == flask* || -n ${BENCH_CALLGRIND_DIFF:-} ]]; then
     local a b
     a=$(N=0 callgrind_run "$@" yes) || return 1
     b=$(N=$FLASK_N callgrind_run "$@" yes) || return 1
@@ -244,15 +252,23 @@ measure_wrk() {
     $PY bench/client.py run "$port" "$path" "$cookie" "$WARMUP" "$status" >/dev/null || { stop_server "$pid"; return 1; }
   local hdr=(-H "User-Agent: $UA")
   [ -n "$cookie" ] && hdr+=(-H "Cookie: $cookie")
-  t0=$(proc_ticks "$mpid")
-  wout=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$WRK_CONNECTIONS" -d"${WRK_SECONDS}s" "${hdr[@]}" "http://127.0.0.1:$port$path")
-  t1=$(proc_ticks "$mpid")
-  stop_server "$pid"
-  echo "$wout" >"$LOGS/wrk-$label.out"
-  reqs=$(echo "$wout" | awk '/requests in/ {print $1}')
-  rps=$(echo "$wout" | awk '/Requests\/sec/ {print $2}')
   hz=$(getconf CLK_TCK)
-  echo "$rps $(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$reqs" 'BEGIN { printf "%.2f", d / hz * 1e6 / n }')"
+  local best_rps=0 best_cpu="" i cpu
+  : >"$LOGS/wrk-$label.out"
+  for i in $(seq 1 "$WRK_REPEAT"); do
+    t0=$(proc_ticks "$mpid")
+    wout=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$WRK_CONNECTIONS" -d"${WRK_SECONDS}s" "${hdr[@]}" "http://127.0.0.1:$port$path") ||
+      { stop_server "$pid"; return 1; }
+    t1=$(proc_ticks "$mpid")
+    echo "$wout" >>"$LOGS/wrk-$label.out"
+    reqs=$(echo "$wout" | awk '/requests in/ {print $1}')
+    rps=$(echo "$wout" | awk '/Requests\/sec/ {print $2}')
+    cpu=$(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$reqs" 'BEGIN { printf "%.2f", d / hz * 1e6 / n }')
+    best_rps=$(awk -v a="$best_rps" -v b="$rps" 'BEGIN { print (b > a) ? b : a }')
+    best_cpu=$(awk -v a="$best_cpu" -v b="$cpu" 'BEGIN { print (a == "" || b < a) ? b : a }')
+  done
+  stop_server "$pid"
+  echo "$best_rps $best_cpu"
 }
 
 # --- cases -------------------------------------------------------------------
@@ -264,6 +280,7 @@ rows() {
       local p=${c#session-}
       echo "$c|floor-web|floor-web||/protected|none|200"
       echo "$c|floor-session|floor-session||/protected|session|200"
+      echo "$c|floor-session (actix-login's session keys)|floor-session|BENCH_FLOOR_KEYS=login|/protected|session|200"
       echo "$c|actix-identity|identity||/protected|session|200"
       echo "$c|actix-login|actix-login|BENCH_PROTECTION=$p|/protected|session|200"
       echo "$c|flask|flask|BENCH_PROTECTION=$p|/protected|session|200"
@@ -285,6 +302,7 @@ rows() {
       ;;
     anon-page-logged-in)
       echo "$c|floor-session|floor-session||/anon|session|200"
+      echo "$c|floor-session (actix-login's session keys)|floor-session|BENCH_FLOOR_KEYS=login|/anon|session|200"
       echo "$c|actix-identity|identity||/anon|session|200"
       echo "$c|actix-login|actix-login||/anon|session|200"
       echo "$c|flask|flask||/anon|session|200"
@@ -302,15 +320,24 @@ rows() {
       echo "$c|actix-login|actix-login|$e|/protected|none|302"
       echo "$c|flask|flask|$e|/protected|none|302"
       ;;
+    session-keys)
+      # Diagnostic, not in the default cases: the floor carrying parts of
+      # actix-login's session contents (bench/src/bin/floor-session.rs).
+      for k in fresh id22 id128 id32 login; do
+        echo "$c|floor-session (keys: $k)|floor-session|BENCH_FLOOR_KEYS=$k|/protected|session|200"
+      done
+      ;;
     *) echo "unknown case $c" >&2; return 1 ;;
   esac
 }
 
 declare -A CG_CACHE WRK_CACHE
+[ -z "${BENCH_REPORT_ONLY:-}" ] || CASES=""
 for c in $CASES; do
   step "case $c"
   while IFS='|' read -r case label name envs path kind status; do
     if [[ $name == flask* && -z $FLASK_OK ]]; then continue; fi
+    if [ -n "${BENCH_SERVERS:-}" ] && [[ " $BENCH_SERVERS " != *" ${name%%-0.*} "* ]]; then continue; fi
     key="$name|$envs|$path|$kind|$status"
     slug=$(echo "$case-$label-$envs" | tr -c 'A-Za-z0-9.\n-' '_' | tr -s '_')
     if [ -z "${CG_CACHE[$key]:-}" ]; then
@@ -331,10 +358,21 @@ done
 
 # --- report --------------------------------------------------------------------
 step "report"
-$PY - "$RESULTS" "$N" "$WARMUP" "$WRK_SECONDS" "$WRK_CONNECTIONS" >"$ROOT/bench/results.md" <<'PYEOF'
+$PY - "$RESULTS" "$N" "$WARMUP" "$WRK_SECONDS" "$WRK_CONNECTIONS" "$WRK_REPEAT" "${BENCH_LOGIN_BIN:-}" >"$ROOT/bench/results.md" <<'PYEOF'
 import subprocess, sys, datetime, os
-path, n, warm, secs, conns = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+path, n, warm, secs, conns, repeat, login_bin = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
 rows = [l.rstrip("\n").split("\t") for l in open(path) if l.strip()]
+# A row measured again (BENCH_APPEND) replaces the earlier one, in place.
+latest = {}
+for r in rows:
+    latest[tuple(r[:3])] = r
+seen, unique = set(), []
+for r in rows:
+    k = tuple(r[:3])
+    if k not in seen:
+        seen.add(k)
+        unique.append(latest[k])
+rows = unique
 def num(s):
     try: return float(s)
     except ValueError: return None
@@ -348,10 +386,12 @@ rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=Tru
 dirty = subprocess.run(["git", "status", "--porcelain", "login", "login-macros"], capture_output=True, text=True).stdout.strip()
 print("# actix-login: cost per request against its floors")
 print()
-print(f"Produced by `scripts/bench.sh` on {datetime.date.today()} (commit {rev}{', login/ modified' if dirty else ''}; "
+built = f"the `actix-login` rows are `{login_bin}` (BENCH_LOGIN_BIN), not this tree's build" if login_bin else \
+    f"commit {rev}{', login/ modified' if dirty else ''}"
+print(f"Produced by `scripts/bench.sh` on {datetime.date.today()} ({built}; "
       f"{os.cpu_count()} cores, shared). Instructions: user-space Ir of the server process (all threads) under "
       f"`valgrind --tool=callgrind`, {n} measured `GET`s over one keep-alive connection after {warm} warm-up requests, "
-      f"divided by {n}; deterministic. CPU time and throughput: `wrk -t1 -c{conns} -d{secs}s`, server and client "
+      f"divided by {n}; deterministic. CPU time and throughput: `wrk -t1 -c{conns} -d{secs}s`, best of {repeat}, server and client "
       f"`taskset` on different cores, CPU = server utime+stime / requests; noisy (other builds share the machine), "
       f"trust the instruction counts. ×floor: Ir over `floor-session` (actix-session cookie store + read the id + "
       f"HashMap lookup) on the same case; ×HMAC floor: over `floor-hmac` (the floor + a hand-rolled HMAC check of "

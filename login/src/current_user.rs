@@ -3,13 +3,12 @@
 
 use std::{fmt, rc::Rc};
 
-use actix_web::{dev::Payload, FromRequest, HttpRequest};
-use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
-
 use crate::{
-    state::{as_state, typed},
+    guard::{load_then, LoadFuture},
+    state::{ErasedState, LoginState},
     user::{Anonymous, AnonymousUser, User},
 };
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
 
 /// The user of the request: Flask-Login's `current_user`.
 ///
@@ -107,10 +106,15 @@ impl<U: User> CurrentUser<U> {
         }
     }
 
-    fn from_state(req: &HttpRequest) -> Result<Self, actix_web::Error> {
-        let h = typed::<U>(req)?;
-        let state = as_state::<U>(&h);
-        state.check_order(req)?;
+    fn from_state(state: &dyn ErasedState, _: &HttpRequest) -> Result<Self, actix_web::Error> {
+        let Some(state) = state.as_any().downcast_ref::<LoginState<U>>() else {
+            let msg = format!(
+                "actix-login: asked for user type `{}`, but the LoginManager on this route loads another type",
+                std::any::type_name::<U>()
+            );
+            tracing::error!("{msg}");
+            return Err(actix_web::error::ErrorInternalServerError(msg));
+        };
         let user = state.user();
         let authenticated = user.as_ref().is_some_and(|u| state.authenticated_user(u));
         let anonymous = match (&user, &state.m.anonymous) {
@@ -127,23 +131,9 @@ impl<U: User> CurrentUser<U> {
 
 impl<U: User> FromRequest for CurrentUser<U> {
     type Error = actix_web::Error;
-    type Future = Either<
-        Ready<Result<Self, actix_web::Error>>,
-        LocalBoxFuture<'static, Result<Self, actix_web::Error>>,
-    >;
+    type Future = LoadFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let h = match typed::<U>(req) {
-            Ok(h) => h,
-            Err(err) => return Either::Left(ready(Err(err))),
-        };
-        if h.0.is_loaded() {
-            return Either::Left(ready(Self::from_state(req)));
-        }
-        let req = req.clone();
-        Either::Right(Box::pin(async move {
-            h.0.ensure_loaded(&req).await?;
-            Self::from_state(&req)
-        }))
+        load_then(req, Self::from_state)
     }
 }

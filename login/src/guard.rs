@@ -2,7 +2,13 @@
 //! [`AnonymousRequired`] — and the unauthorized and needs-refresh responses
 //! they answer with.
 
-use std::{future::Future, pin::Pin};
+use std::{
+    future::{ready, Future, Ready},
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use futures_util::future::{Either, LocalBoxFuture};
 
 use actix_session::SessionExt;
 use actix_web::{
@@ -13,11 +19,10 @@ use actix_web::{
 
 use crate::{
     flash::flash,
-    keys::{ID, NEXT},
-    protection::request_identifier,
+    keys::NEXT,
     redirect::{build_login_url, make_next_param, QueryOrder},
     signals::Signal,
-    state::{handle, put, LoginState},
+    state::{handle, put, ErasedState, LoginState},
     user::User,
     Profile,
 };
@@ -139,13 +144,8 @@ impl<U: User> LoginState<U> {
         if m.use_session_for_next {
             let session = req.get_session();
             let next = make_next_param(&base, &current).into_owned();
-            let stored = put(&session, NEXT, &next).and_then(|()| {
-                put(
-                    &session,
-                    ID,
-                    &request_identifier(req, m.profile, &m.trusted_proxies),
-                )
-            });
+            let stored =
+                put(&session, NEXT, &next).and_then(|()| self.store_identifier(&session, req));
             if stored.is_err() {
                 return Err(ViewError);
             }
@@ -291,7 +291,49 @@ pub fn needs_refresh(req: &HttpRequest) -> HttpResponse {
     }
 }
 
-type GuardFuture<T> = Pin<Box<dyn Future<Output = Result<T, actix_web::Error>>>>;
+/// The future of an extractor that needs the request's user: ready at once
+/// when the user is already loaded, else one boxed load, then `then`.
+pub(crate) type LoadFuture<T> = Either<Ready<Result<T, actix_web::Error>>, LoadThen<T>>;
+
+/// Runs `then` on the request's login state once the user is loaded.
+pub(crate) fn load_then<T>(
+    req: &HttpRequest,
+    then: fn(&dyn ErasedState, &HttpRequest) -> Result<T, actix_web::Error>,
+) -> LoadFuture<T> {
+    let h = match handle(req) {
+        Ok(h) => h,
+        Err(err) => return Either::Left(ready(Err(err))),
+    };
+    if h.0.is_loaded() {
+        return Either::Left(ready(h.0.check_order(req).and_then(|()| then(&*h.0, req))));
+    }
+    Either::Right(LoadThen {
+        load: h.0.clone().load_owned(req.clone()),
+        state: h.0,
+        req: req.clone(),
+        then,
+    })
+}
+
+#[doc(hidden)]
+pub struct LoadThen<T> {
+    load: LocalBoxFuture<'static, Result<(), actix_web::Error>>,
+    state: std::rc::Rc<dyn ErasedState>,
+    req: HttpRequest,
+    then: fn(&dyn ErasedState, &HttpRequest) -> Result<T, actix_web::Error>,
+}
+
+impl<T> Future for LoadThen<T> {
+    type Output = Result<T, actix_web::Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.load.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+            Poll::Ready(Ok(())) => Poll::Ready((self.then)(&*self.state, &self.req)),
+        }
+    }
+}
 
 /// Requires a logged-in user: the extractor behind
 /// [`#[login_required]`](crate::login_required), for use without the macro.
@@ -311,20 +353,21 @@ pub struct LoginRequired;
 
 impl FromRequest for LoginRequired {
     type Error = actix_web::Error;
-    type Future = GuardFuture<Self>;
+    type Future = LoadFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let h = handle(&req)?;
-            if req.method() == Method::OPTIONS && h.0.options_exempt() {
-                return Ok(LoginRequired);
+        if req.method() == Method::OPTIONS {
+            match handle(req) {
+                Ok(h) if h.0.options_exempt() => return Either::Left(ready(Ok(LoginRequired))),
+                Err(err) => return Either::Left(ready(Err(err))),
+                Ok(_) => {}
             }
-            h.0.ensure_loaded(&req).await?;
-            if h.0.is_authenticated() {
+        }
+        load_then(req, |state, req| {
+            if state.is_authenticated() {
                 Ok(LoginRequired)
             } else {
-                Err(reject(h.0.unauthorized(&req)))
+                Err(reject(state.unauthorized(req)))
             }
         })
     }
@@ -350,20 +393,23 @@ pub struct FreshLoginRequired;
 
 impl FromRequest for FreshLoginRequired {
     type Error = actix_web::Error;
-    type Future = GuardFuture<Self>;
+    type Future = LoadFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let h = handle(&req)?;
-            if req.method() == Method::OPTIONS && h.0.options_exempt() {
-                return Ok(FreshLoginRequired);
+        if req.method() == Method::OPTIONS {
+            match handle(req) {
+                Ok(h) if h.0.options_exempt() => {
+                    return Either::Left(ready(Ok(FreshLoginRequired)))
+                }
+                Err(err) => return Either::Left(ready(Err(err))),
+                Ok(_) => {}
             }
-            h.0.ensure_loaded(&req).await?;
-            if !h.0.is_authenticated() {
-                Err(reject(h.0.unauthorized(&req)))
-            } else if !h.0.is_fresh(&req) {
-                Err(reject(h.0.needs_refresh(&req)))
+        }
+        load_then(req, |state, req| {
+            if !state.is_authenticated() {
+                Err(reject(state.unauthorized(req)))
+            } else if !state.is_fresh(req) {
+                Err(reject(state.needs_refresh(req)))
             } else {
                 Ok(FreshLoginRequired)
             }
@@ -388,15 +434,12 @@ pub struct AnonymousRequired;
 
 impl FromRequest for AnonymousRequired {
     type Error = actix_web::Error;
-    type Future = GuardFuture<Self>;
+    type Future = LoadFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let h = handle(&req)?;
-            h.0.ensure_loaded(&req).await?;
-            if h.0.is_authenticated() {
-                let to = h.0.anonymous_redirect().to_owned();
+        load_then(req, |state, _| {
+            if state.is_authenticated() {
+                let to = state.anonymous_redirect().to_owned();
                 Err(reject(
                     HttpResponse::SeeOther()
                         .insert_header((header::LOCATION, to))

@@ -1,7 +1,8 @@
-//! The actix middleware: gives each request its [`LoginState`], and on the
+//! The actix middleware: gives each request its [`LoginSlot`], and on the
 //! way out sets or deletes the remember cookie.
 
 use std::{
+    cell::OnceCell,
     future::{ready, Future, Ready},
     pin::Pin,
     rc::Rc,
@@ -25,7 +26,7 @@ use crate::{
     remember::{
         delete_cookie_header, payload_with_tag, read_cookie, set_cookie_header, split_auth_tag,
     },
-    state::{get_string, LoginState, RememberOp, StateHandle},
+    state::{get_string, ErasedState, LoginSlot, LoginState, RememberOp, StateFactory},
     user::User,
 };
 
@@ -42,9 +43,13 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
+        let inner = self.inner.clone();
+        let factory: StateFactory =
+            Rc::new(move || Rc::new(LoginState::new(inner.clone(), false)) as Rc<dyn ErasedState>);
         ready(Ok(LoginMiddleware {
             service: Rc::new(service),
             inner: self.inner.clone(),
+            factory,
         }))
     }
 }
@@ -53,6 +58,7 @@ where
 pub struct LoginMiddleware<S, U: User> {
     service: Rc<S>,
     inner: Arc<Inner<U>>,
+    factory: StateFactory,
 }
 
 impl<S, B, U> Service<ServiceRequest> for LoginMiddleware<S, U>
@@ -75,16 +81,27 @@ where
         if let Err(err) = crate::testing::apply(&req, &self.inner) {
             return Either::Right(Box::pin(async move { Err(err) }));
         }
-        let entry_empty = req.get_session().entries().is_empty();
-        let state = Rc::new(LoginState::new(self.inner.clone(), entry_empty));
-        req.extensions_mut().insert(StateHandle(state.clone()));
-        if !state.m.profile.eager() {
-            // The common path: no allocation beyond the state, no boxing.
+        if !self.inner.profile.eager() {
+            // The common path: one small request extension, no loading, no
+            // hashing, no boxing. The state is made when something asks.
+            req.extensions_mut().insert(LoginSlot {
+                factory: self.factory.clone(),
+                state: OnceCell::new(),
+            });
             return Either::Left(LoginFuture {
                 fut: self.service.call(req),
-                state,
+                inner: self.inner.clone(),
             });
         }
+        // Flask-Login 0.2.4 loads the user before every request.
+        let entry_empty = req.get_session().entries().is_empty();
+        let state = Rc::new(LoginState::new(self.inner.clone(), entry_empty));
+        let slot = LoginSlot {
+            factory: self.factory.clone(),
+            state: OnceCell::new(),
+        };
+        let _ = slot.state.set(state.clone());
+        req.extensions_mut().insert(slot);
         let service = self.service.clone();
         Either::Right(Box::pin(async move {
             let http = req.request().clone();
@@ -107,7 +124,7 @@ pin_project_lite::pin_project! {
     pub struct LoginFuture<F, U: User> {
         #[pin]
         fut: F,
-        state: Rc<LoginState<U>>,
+        inner: Arc<Inner<U>>,
     }
 }
 
@@ -124,7 +141,25 @@ where
             Poll::Ready(Ok(res)) => res,
             other => return other,
         };
-        write_remember_cookie(this.state, &mut res);
+        // Only a request whose login was asked for can have set or cleared
+        // the cookie; refreshing needs no state.
+        let state = res
+            .request()
+            .extensions()
+            .get::<LoginSlot>()
+            .and_then(|slot| slot.state.get().cloned());
+        match state
+            .as_deref()
+            .and_then(|s| s.as_any().downcast_ref::<LoginState<U>>())
+        {
+            Some(state) => write_remember_cookie(state, &mut res),
+            None if this.inner.cookie.refresh_each_request => {
+                if let Some(header) = refreshed_cookie(this.inner, None, &res) {
+                    append_cookie(this.inner, &header, &mut res);
+                }
+            }
+            None => {}
+        }
         Poll::Ready(Ok(res))
     }
 }
@@ -132,69 +167,73 @@ where
 /// Sets or deletes the remember cookie as the request's login asked.
 fn write_remember_cookie<U: User, B>(state: &LoginState<U>, res: &mut ServiceResponse<B>) {
     let m = &*state.m;
-    let mut op = state.remember.get();
-    if op == RememberOp::Keep
-        && m.cookie.refresh_each_request
-        && carries_cookie_of_session_user(state, res)
-    {
-        op = RememberOp::Set;
-    }
-    let header = match op {
-        RememberOp::Keep => return,
+    let header = match state.remember.get() {
         RememberOp::Clear => delete_cookie_header(&m.cookie, m.profile),
-        RememberOp::Set => {
-            let session = res.request().get_session();
-            // Flask-Login sets the cookie only while the session names a user.
-            let Some(id) = get_string(&session, m.keys.user_id) else {
-                return;
-            };
-            let payload = match &m.token_loader {
-                Some(_) => match state.user().and_then(|u| u.get_auth_token()) {
-                    Some(token) => token,
-                    None => {
-                        tracing::warn!(user.id = %id, "token loader registered but the user has no auth token; remember cookie not set");
-                        return;
-                    }
-                },
-                None => payload_with_tag(&id, get_string(&session, AUTH_HASH).as_deref()),
-            };
-            let lifetime = session
-                .get::<f64>(REMEMBER_SECONDS)
-                .ok()
-                .flatten()
-                .and_then(|s| Duration::try_from_secs_f64(s).ok())
-                .unwrap_or(m.cookie.duration);
-            set_cookie_header(&m.cookie, m.profile, &m.signer.encode(&payload), lifetime)
+        RememberOp::Set => match &*state.remember_set.borrow() {
+            Some((payload, lifetime)) => {
+                set_cookie_header(&m.cookie, m.profile, &m.signer.encode(payload), *lifetime)
+            }
+            None => return,
+        },
+        RememberOp::Keep if m.cookie.refresh_each_request => {
+            match refreshed_cookie(m, Some(state), res) {
+                Some(header) => header,
+                None => return,
+            }
         }
+        RememberOp::Keep => return,
     };
-    match HeaderValue::from_str(&header) {
+    append_cookie(m, &header, res);
+}
+
+fn append_cookie<U, B>(m: &Inner<U>, header: &str, res: &mut ServiceResponse<B>) {
+    match HeaderValue::from_str(header) {
         Ok(value) => {
             res.headers_mut().append(SET_COOKIE, value);
         }
-        Err(_) => {
-            tracing::error!(cookie = %m.cookie.name, "remember cookie name or attributes are not a valid header; not sent")
-        }
+        Err(_) => tracing::error!(
+            cookie = %m.cookie.name,
+            "remember cookie name or attributes are not a valid header; not sent"
+        ),
     }
 }
 
-/// Refresh-each-request applies only to a request that carried a valid
+/// Refresh-each-request: a new expiry for a request that carried a valid
 /// remember cookie for the session's user, so a login without "remember me"
 /// never gets one (upstream #824).
-fn carries_cookie_of_session_user<U: User, B>(
-    state: &LoginState<U>,
+fn refreshed_cookie<U: User, B>(
+    m: &Inner<U>,
+    state: Option<&LoginState<U>>,
     res: &ServiceResponse<B>,
-) -> bool {
-    let m = &*state.m;
+) -> Option<String> {
     let req = res.request();
-    let Some(value) = read_cookie(req.headers(), &m.cookie.name, m.profile) else {
-        return false;
-    };
-    let Some(payload) = m.signer.decode(&value) else {
-        return false;
-    };
-    if m.token_loader.is_some() {
-        return state.user().is_some();
+    let value = read_cookie(req.headers(), &m.cookie.name, m.profile)?;
+    let payload = m.signer.decode(&value)?;
+    let session = req.get_session();
+    if m.token_loader.is_none() {
+        let (id, _) = split_auth_tag(payload);
+        if get_string(&session, m.keys.user_id).as_deref() != Some(id) {
+            return None;
+        }
     }
-    let (id, _) = split_auth_tag(payload);
-    get_string(&req.get_session(), m.keys.user_id).as_deref() == Some(id)
+    let payload = match &m.token_loader {
+        // A token cookie is re-issued only when the user was loaded.
+        Some(_) => state?.user()?.get_auth_token()?,
+        None => {
+            let id = get_string(&session, m.keys.user_id)?;
+            payload_with_tag(&id, get_string(&session, AUTH_HASH).as_deref())
+        }
+    };
+    let lifetime = session
+        .get::<f64>(REMEMBER_SECONDS)
+        .ok()
+        .flatten()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .unwrap_or(m.cookie.duration);
+    Some(set_cookie_header(
+        &m.cookie,
+        m.profile,
+        &m.signer.encode(&payload),
+        lifetime,
+    ))
 }

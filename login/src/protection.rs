@@ -8,7 +8,7 @@
 //! (Flask-Login 0.6.3 read the first `X-Forwarded-For` element from anyone,
 //! which let a client forge the identifier; upstream #700, fixed on main.)
 
-use std::net::IpAddr;
+use std::{net::IpAddr, rc::Rc};
 
 use actix_web::{http::header, HttpRequest};
 use md5::{Digest, Md5};
@@ -74,6 +74,10 @@ pub fn session_identifier(
     addr: Option<&str>,
     user_agent: Option<&[u8]>,
 ) -> String {
+    hex(&identifier_digest(profile, addr, user_agent))
+}
+
+fn identifier_digest(profile: Profile, addr: Option<&str>, user_agent: Option<&[u8]>) -> Vec<u8> {
     let ua: Option<std::borrow::Cow<'_, [u8]>> = user_agent.map(|ua| {
         if ua.is_ascii() {
             std::borrow::Cow::Borrowed(ua)
@@ -98,14 +102,14 @@ pub fn session_identifier(
                 Some(ua) => py_bytes_repr(ua, &mut |b| h.update(b)),
                 None => h.update(b"None"),
             }
-            hex(&h.finalize())
+            h.finalize().to_vec()
         }
         Profile::V0_2_4 => {
             let mut h = Md5::new();
             h.update(addr.unwrap_or("None").as_bytes());
             h.update(b"|");
             h.update(ua.as_deref().unwrap_or(b"None"));
-            hex(&h.finalize())
+            h.finalize().to_vec()
         }
     }
 }
@@ -147,19 +151,99 @@ fn py_bytes_repr(bytes: &[u8], out: &mut dyn FnMut(&[u8])) {
     out(&[quote]);
 }
 
-/// The identifier of `req`, per the manager's profile and trusted proxies.
-pub(crate) fn request_identifier(
+/// The identifier as stored in the session: the first 128 bits of
+/// [`session_identifier`]'s digest, base64url without padding (22
+/// characters). The session is not shared with Flask, so only the remember
+/// cookie must match byte for byte; a short value keeps the session cookie
+/// small, which every request pays for (signing, parsing).
+///
+/// Computing it hashes the peer address and `User-Agent` (SHA-512 in the
+/// 0.6.3 profile). Clients send the same pair on request after request, so
+/// the result is kept in a small per-thread cache keyed by the pair; the
+/// cache holds at most [`CACHE_ENTRIES`] entries of bounded size and is
+/// emptied when full, so a client cannot make it grow.
+pub(crate) fn stored_identifier(
     req: &HttpRequest,
     profile: Profile,
     trusted: &[IpAddr],
-) -> String {
+) -> Rc<str> {
     let addr = client_addr(req, trusted);
+    let ua = req.headers().get(header::USER_AGENT).map(|v| v.as_bytes());
+    // The cache key: profile, address, presence and bytes of the UA.
+    let mut key = [0u8; 2 + 16 + 1 + MAX_CACHED_UA];
+    let ua_len = ua.map_or(0, <[u8]>::len);
+    let cacheable = ua_len <= MAX_CACHED_UA;
+    let key_len = 2 + 16 + 1 + ua_len;
+    if cacheable {
+        key[0] = profile as u8;
+        match addr {
+            Some(IpAddr::V4(v4)) => {
+                key[1] = 4;
+                key[2..6].copy_from_slice(&v4.octets());
+            }
+            Some(IpAddr::V6(v6)) => {
+                key[1] = 6;
+                key[2..18].copy_from_slice(&v6.octets());
+            }
+            None => key[1] = 0,
+        }
+        key[18] = u8::from(ua.is_some());
+        if let Some(ua) = ua {
+            key[19..19 + ua_len].copy_from_slice(ua);
+        }
+        if let Some(hit) = CACHE.with(|c| c.borrow().get(&key[..key_len]).cloned()) {
+            return hit;
+        }
+    }
     let mut buf = String::new();
-    let addr = addr.map(|a| {
+    let addr_text = addr.map(|a| {
         use std::fmt::Write;
         let _ = write!(buf, "{a}");
         buf.as_str()
     });
-    let ua = req.headers().get(header::USER_AGENT).map(|v| v.as_bytes());
-    session_identifier(profile, addr, ua)
+    let digest = identifier_digest(profile, addr_text, ua);
+    let ident: Rc<str> = base64url(&digest[..16]).into();
+    if cacheable {
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= CACHE_ENTRIES {
+                c.clear();
+            }
+            c.insert(key[..key_len].into(), ident.clone());
+        });
+    }
+    ident
+}
+
+/// Whether a session value (JSON) holds `ident`, without parsing it.
+pub(crate) fn stored_matches(raw_json: Option<&String>, ident: &str) -> bool {
+    raw_json.is_some_and(|raw| {
+        raw.len() == ident.len() + 2
+            && raw.starts_with('"')
+            && raw.ends_with('"')
+            && &raw[1..raw.len() - 1] == ident
+    })
+}
+
+const MAX_CACHED_UA: usize = 512;
+const CACHE_ENTRIES: usize = 1024;
+
+thread_local! {
+    static CACHE: std::cell::RefCell<std::collections::HashMap<Box<[u8]>, Rc<str>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        let chars = chunk.len() + 1;
+        for i in 0..chars {
+            out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
 }

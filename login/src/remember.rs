@@ -115,17 +115,54 @@ impl Signer {
     pub(crate) fn decode<'v>(&self, value: &'v [u8]) -> Option<&'v str> {
         let bar = value.iter().rposition(|&b| b == b'|')?;
         let (payload, digest) = (&value[..bar], &value[bar + 1..]);
-        let mut buf = [0u8; 128];
-        let expected = self.digest_hex(payload, &mut buf);
-        // Constant time in the digest's content. A length mismatch returns
-        // early, which only reveals the (public) digest length.
-        if !bool::from(expected.ct_eq(digest)) {
+        // The cookie's digest as bytes: exactly the MAC's length in
+        // lowercase hex, as Flask-Login compares it (uppercase is refused).
+        let mut given = [0u8; 64];
+        let given = lowercase_hex_decode(digest, &mut given)?;
+        let ok = match self {
+            Signer::Sha1(mac) => {
+                let mut mac = mac.clone();
+                mac.update(payload);
+                // Constant time in the digest's content; the length, which
+                // is public, was checked above.
+                given.len() == 20 && bool::from(mac.finalize().into_bytes()[..].ct_eq(given))
+            }
+            Signer::Sha512(mac) => {
+                let mut mac = mac.clone();
+                mac.update(payload);
+                given.len() == 64 && bool::from(mac.finalize().into_bytes()[..].ct_eq(given))
+            }
+        };
+        if !ok {
             return None;
         }
         // Werkzeug decodes cookies as UTF-8; a payload that is not UTF-8
         // cannot have been signed as text.
         std::str::from_utf8(payload).ok()
     }
+}
+
+/// Decodes lowercase hex (at most 64 bytes' worth) into `out`; `None` for
+/// anything else. The work depends only on the length.
+fn lowercase_hex_decode<'o>(hex: &[u8], out: &'o mut [u8; 64]) -> Option<&'o [u8]> {
+    if !hex.len().is_multiple_of(2) || hex.len() > 128 {
+        return None;
+    }
+    let mut bad = 0u8;
+    let nibble = |c: u8, bad: &mut u8| -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => {
+                *bad = 1;
+                0
+            }
+        }
+    };
+    for (i, pair) in hex.chunks_exact(2).enumerate() {
+        out[i] = (nibble(pair[0], &mut bad) << 4) | nibble(pair[1], &mut bad);
+    }
+    (bad == 0).then(|| &out[..hex.len() / 2])
 }
 
 /// Flask-Login 0.2.4's `make_secure_token`: the hex HMAC-SHA1, keyed by

@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::{
     keys::{AUTH_HASH, FRESH, FRESH_AT, ID, PERMANENT, REMEMBER_SECONDS},
     manager::Inner,
-    protection::request_identifier,
+    protection::{stored_identifier, stored_matches},
     remember::{find_cookie, read_cookie},
     signals::Signal,
     user::{LoaderError, User},
@@ -58,9 +58,11 @@ pub(crate) struct LoginState<U: User> {
     /// at the same time load once.
     loading: futures_util::lock::Mutex<()>,
     pub(crate) remember: Cell<RememberOp>,
-    /// The session was empty when the middleware saw the request; with
-    /// the session status still `Unchanged`, entries found later were loaded
-    /// by a session middleware that runs *inside* this one.
+    /// With [`RememberOp::Set`]: the cookie payload and lifetime, fixed when
+    /// the login happened (so the response needs nothing from the session).
+    pub(crate) remember_set: RefCell<Option<(String, std::time::Duration)>>,
+    /// The session was empty when the middleware saw the request (eager
+    /// profile only; `false` otherwise): see [`check_order`](Self::check_order).
     entry_empty: bool,
     /// This request's login wrote the user id (login, cookie restore).
     wrote_user_id: Cell<bool>,
@@ -70,11 +72,13 @@ pub(crate) struct LoginState<U: User> {
 /// functions use.
 pub(crate) trait ErasedState {
     fn as_any(&self) -> &dyn Any;
-    fn ensure_loaded<'a>(
-        &'a self,
-        req: &'a HttpRequest,
-    ) -> LocalBoxFuture<'a, Result<(), actix_web::Error>>;
+    /// [`ensure_loaded`](Self::ensure_loaded) as one `'static` boxed future.
+    fn load_owned(
+        self: Rc<Self>,
+        req: HttpRequest,
+    ) -> LocalBoxFuture<'static, Result<(), actix_web::Error>>;
     fn is_loaded(&self) -> bool;
+    fn check_order(&self, req: &HttpRequest) -> Result<(), actix_web::Error>;
     fn is_authenticated(&self) -> bool;
     fn is_fresh(&self, req: &HttpRequest) -> bool;
     fn logout<'a>(
@@ -89,9 +93,19 @@ pub(crate) trait ErasedState {
     fn options_exempt(&self) -> bool;
 }
 
-/// The request-extension entry.
+/// A request's state.
 #[derive(Clone)]
 pub(crate) struct StateHandle(pub(crate) Rc<dyn ErasedState>);
+
+pub(crate) type StateFactory = Rc<dyn Fn() -> Rc<dyn ErasedState>>;
+
+/// The request-extension entry the middleware puts on every request: how to
+/// make the request's [`LoginState`], and the state once something asked
+/// for it. A request that never asks costs this entry and nothing else.
+pub(crate) struct LoginSlot {
+    pub(crate) factory: StateFactory,
+    pub(crate) state: std::cell::OnceCell<Rc<dyn ErasedState>>,
+}
 
 const MISSING: &str = "actix-login: no LoginManager middleware on this route. Register it with \
     `App::new().wrap(login_manager).wrap(SessionMiddleware::new(..))` — the login manager \
@@ -99,13 +113,14 @@ const MISSING: &str = "actix-login: no LoginManager middleware on this route. Re
 
 /// The request's erased state, or a 500 that says how to fix the app.
 pub(crate) fn handle(req: &HttpRequest) -> Result<StateHandle, actix_web::Error> {
-    req.extensions()
-        .get::<StateHandle>()
-        .cloned()
-        .ok_or_else(|| {
-            tracing::error!("{MISSING}");
-            actix_web::error::ErrorInternalServerError(MISSING)
-        })
+    let ext = req.extensions();
+    let Some(slot) = ext.get::<LoginSlot>() else {
+        tracing::error!("{MISSING}");
+        return Err(actix_web::error::ErrorInternalServerError(MISSING));
+    };
+    Ok(StateHandle(
+        slot.state.get_or_init(|| (slot.factory)()).clone(),
+    ))
 }
 
 /// The request's state for user type `U`.
@@ -131,12 +146,15 @@ pub(crate) fn as_state<U: User>(h: &StateHandle) -> &LoginState<U> {
 // --- session access: reads tolerate malformed values, writes only on change ---
 
 pub(crate) fn get_string(session: &Session, key: &str) -> Option<String> {
-    match session.get::<serde_json::Value>(key) {
-        Ok(Some(serde_json::Value::String(s))) => Some(s),
+    let entries = session.entries();
+    let raw = entries.get(key)?;
+    match raw.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(raw).ok(),
         // Flask keeps an int id as an int; read it as its text.
-        Ok(Some(serde_json::Value::Number(n))) => Some(n.to_string()),
-        Ok(_) => None,
-        Err(_) => {
+        Some(b'-' | b'0'..=b'9') => serde_json::from_str::<serde_json::Number>(raw)
+            .ok()
+            .map(|n| n.to_string()),
+        _ => {
             tracing::warn!(key, "ignoring a malformed session value");
             None
         }
@@ -144,12 +162,16 @@ pub(crate) fn get_string(session: &Session, key: &str) -> Option<String> {
 }
 
 pub(crate) fn get_bool(session: &Session, key: &str) -> Option<bool> {
-    session.get::<bool>(key).ok().flatten()
+    match session.entries().get(key).map(String::as_str) {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ => None,
+    }
 }
 
 /// Inserts `value` unless the session already holds exactly it, so a steady
 /// request never makes the session store write.
-pub(crate) fn put<T: Serialize>(
+pub(crate) fn put<T: Serialize + ?Sized>(
     session: &Session,
     key: &str,
     value: &T,
@@ -161,6 +183,29 @@ pub(crate) fn put<T: Serialize>(
     session
         .insert(key, value)
         .map_err(actix_web::error::ErrorInternalServerError)
+}
+
+/// Records freshness. A fresh login is stored as the absence of `_fresh`
+/// beside the user id (Flask stores `true`): the session cookie, which every
+/// request verifies and parses, stays as small as the id alone. A stale login
+/// stores `false`; without a user id (Flask's `confirm_login` on an anonymous
+/// session) `true` is stored as Flask does.
+pub(crate) fn set_fresh(
+    session: &Session,
+    user_id_key: &str,
+    fresh: bool,
+) -> Result<(), actix_web::Error> {
+    if fresh && session.contains_key(user_id_key) {
+        take(session, FRESH);
+        Ok(())
+    } else {
+        put(session, FRESH, &fresh)
+    }
+}
+
+/// Flask's `session.get("_fresh", False)`, with [`set_fresh`]'s encoding.
+pub(crate) fn fresh_flag(session: &Session, user_id_key: &str) -> bool {
+    get_bool(session, FRESH).unwrap_or_else(|| session.contains_key(user_id_key))
 }
 
 /// Removes `key` if present (`remove` of an absent key would still mark the
@@ -182,6 +227,7 @@ impl<U: User> LoginState<U> {
             loaded: RefCell::new(Loaded::NotYet),
             loading: futures_util::lock::Mutex::new(()),
             remember: Cell::new(RememberOp::Keep),
+            remember_set: RefCell::new(None),
             entry_empty,
             wrote_user_id: Cell::new(false),
         }
@@ -220,8 +266,21 @@ impl<U: User> LoginState<U> {
         find_cookie(req.headers(), &self.m.cookie.name, self.m.profile).is_some()
     }
 
-    fn identifier(&self, req: &HttpRequest) -> String {
-        request_identifier(req, self.m.profile, &self.m.trusted_proxies)
+    fn identifier(&self, req: &HttpRequest) -> Rc<str> {
+        stored_identifier(req, self.m.profile, &self.m.trusted_proxies)
+    }
+
+    /// Stores this request's identifier, for session protection to compare
+    /// later. Without protection nothing ever reads it, so it is not stored.
+    pub(crate) fn store_identifier(
+        &self,
+        session: &Session,
+        req: &HttpRequest,
+    ) -> Result<(), actix_web::Error> {
+        if self.m.protection == SessionProtection::Off {
+            return Ok(());
+        }
+        put(session, ID, &*self.identifier(req))
     }
 
     fn permanent(&self, session: &Session) -> bool {
@@ -297,17 +356,15 @@ impl<U: User> LoginState<U> {
             }
         }
         if user.is_none() {
-            if self.remember.get() != RememberOp::Clear && self.cookie_sent(req) {
-                user = self.load_from_cookie(req, &session).await?;
-            } else if let Some(rl) = &m.request_loader {
-                user = rl
-                    .load(req)
-                    .await
-                    .map_err(LoaderError::into_response_error)?;
-                if let Some(u) = &user {
-                    tracing::debug!(user.id = %u.get_id(), "user loaded from the request");
-                    m.send(Signal::LoadedFromRequest, req, Some(u));
-                }
+            let from_cookie = match self.remember.get() {
+                RememberOp::Clear => None,
+                _ => self.load_from_cookie(req, &session).await?,
+            };
+            match from_cookie {
+                Some(restored) => user = restored,
+                // The request loader is asked only without a remember
+                // cookie, as in Flask-Login.
+                None => return self.load_from_request(req).await,
             }
         }
         Ok(Self::loaded(user))
@@ -322,9 +379,10 @@ impl<U: User> LoginState<U> {
         if m.protection != SessionProtection::Off && self.protection_eager(req, &session)? {
             return self.reload_eager(req, &session).await;
         }
-        if self.cookie_sent(req) && !session.contains_key(m.keys.user_id) {
-            let user = self.load_from_cookie(req, &session).await?;
-            return Ok(Self::loaded(user));
+        if !session.contains_key(m.keys.user_id) {
+            if let Some(user) = self.load_from_cookie(req, &session).await? {
+                return Ok(Self::loaded(user));
+            }
         }
         match self.reload_eager(req, &session).await? {
             // Flask-Login 0.2.4 had no request loader; when one is set it
@@ -380,13 +438,11 @@ impl<U: User> LoginState<U> {
     /// has one). Compared in constant time.
     fn session_hash_matches(&self, session: &Session, user: &U) -> bool {
         use subtle::ConstantTimeEq;
-        match (self.auth_digest(user), get_string(session, AUTH_HASH)) {
-            (None, _) => true,
-            (Some(expected), Some(stored)) => {
-                bool::from(expected.as_bytes().ct_eq(stored.as_bytes()))
-            }
-            (Some(_), None) => false,
-        }
+        let Some(expected) = self.auth_digest(user) else {
+            return true;
+        };
+        get_string(session, AUTH_HASH)
+            .is_some_and(|stored| bool::from(expected.as_bytes().ct_eq(stored.as_bytes())))
     }
 
     /// Ends a session whose credentials changed since login.
@@ -400,18 +456,29 @@ impl<U: User> LoginState<U> {
         }
     }
 
-    /// Restores the user from the remember cookie. Returns `None` for a
-    /// missing, forged or malformed cookie (logged without its value).
+    /// Restores the user from the remember cookie: `None` when the request
+    /// has none, `Some(None)` for a forged or malformed one (logged without
+    /// its value) or one whose user is gone.
     async fn load_from_cookie(
         &self,
         req: &HttpRequest,
         session: &Session,
-    ) -> Result<Option<U>, actix_web::Error> {
+    ) -> Result<Option<Option<U>>, actix_web::Error> {
         let m = &*self.m;
         let Some(value) = read_cookie(req.headers(), &m.cookie.name, m.profile) else {
             return Ok(None);
         };
-        let Some(payload) = m.signer.decode(&value) else {
+        Ok(Some(self.restore(req, session, &value).await?))
+    }
+
+    async fn restore(
+        &self,
+        req: &HttpRequest,
+        session: &Session,
+        value: &[u8],
+    ) -> Result<Option<U>, actix_web::Error> {
+        let m = &*self.m;
+        let Some(payload) = m.signer.decode(value) else {
             tracing::debug!(cookie = %m.cookie.name, "rejected a remember cookie with a bad signature");
             return Ok(None);
         };
@@ -445,7 +512,7 @@ impl<U: User> LoginState<U> {
             if m.profile == Profile::V0_6_3 {
                 // Upstream #685: without the identifier, the next request
                 // would trip session protection (DIFFERENCES.md F1).
-                put(session, ID, &self.identifier(req))?;
+                self.store_identifier(session, req)?;
             }
             if let Some(digest) = self.auth_digest(u) {
                 put(session, AUTH_HASH, &digest)?;
@@ -504,7 +571,7 @@ impl<U: User> LoginState<U> {
             return Ok(false);
         }
         let ident = self.identifier(req);
-        if session.entries().get(ID).map(|v| v.trim_matches('"')) == Some(ident.as_str()) {
+        if stored_matches(session.entries().get(ID), &ident) {
             return Ok(false);
         }
         if m.protection == SessionProtection::Basic || self.permanent(session) {
@@ -537,13 +604,17 @@ impl<U: User> LoginState<U> {
     ) -> Result<bool, actix_web::Error> {
         let m = &*self.m;
         let ident = self.identifier(req);
-        match get_string(session, ID) {
+        let stored = session
+            .entries()
+            .get(ID)
+            .map(|raw| stored_matches(Some(raw), &ident));
+        match stored {
             None => {
-                put(session, ID, &ident)?;
+                put(session, ID, &*ident)?;
                 Ok(false)
             }
-            Some(stored) if stored == ident => Ok(false),
-            Some(_) => {
+            Some(true) => Ok(false),
+            Some(false) => {
                 if m.protection == SessionProtection::Basic || self.permanent(session) {
                     put(session, FRESH, &false)?;
                     tracing::info!(
@@ -578,15 +649,16 @@ impl<U: User> LoginState<U> {
         let id = user.get_id();
         put(&session, m.keys.user_id, &id)?;
         self.wrote_user_id.set(true);
-        put(&session, FRESH, &opts.fresh)?;
+        set_fresh(&session, m.keys.user_id, opts.fresh)?;
         if m.fresh_max_age.is_some() && opts.fresh {
             put(&session, FRESH_AT, &now_secs())?;
         }
         if m.profile == Profile::V0_6_3 {
-            put(&session, ID, &self.identifier(req))?;
+            self.store_identifier(&session, req)?;
         }
-        match self.auth_digest(&user) {
-            Some(digest) => put(&session, AUTH_HASH, &digest)?,
+        let digest = self.auth_digest(&user);
+        match &digest {
+            Some(digest) => put(&session, AUTH_HASH, digest)?,
             None => take(&session, AUTH_HASH),
         }
         if opts.remember {
@@ -594,6 +666,30 @@ impl<U: User> LoginState<U> {
             if let Some(d) = opts.duration {
                 put(&session, REMEMBER_SECONDS, &d.as_secs_f64())?;
             }
+        }
+        if self.remember.get() == RememberOp::Set {
+            // The cookie is for the last user logged in during the request
+            // (Flask reads the session's id when the response goes out),
+            // for this login's duration, else the session's, else the
+            // configured one.
+            let payload = match &m.token_loader {
+                Some(_) => user.get_auth_token(),
+                None => Some(crate::remember::payload_with_tag(&id, digest.as_deref())),
+            };
+            let lifetime = opts
+                .duration
+                .or_else(|| {
+                    session
+                        .get::<f64>(REMEMBER_SECONDS)
+                        .ok()
+                        .flatten()
+                        .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+                })
+                .unwrap_or(m.cookie.duration);
+            if payload.is_none() {
+                tracing::warn!(user.id = %id, "token loader registered but the user has no auth token; remember cookie not set");
+            }
+            *self.remember_set.borrow_mut() = payload.map(|p| (p, lifetime));
         }
         // A session id known before the login is worthless after it.
         session.renew();
@@ -623,6 +719,7 @@ impl<U: User> LoginState<U> {
             // Logged in and out in one request: there is no user to remember.
             self.remember.set(RememberOp::Keep);
         }
+        *self.remember_set.borrow_mut() = None;
         match &user {
             Some(u) => tracing::info!(user.id = %u.get_id(), "user logged out"),
             None => tracing::debug!("logout without a logged-in user"),
@@ -636,8 +733,8 @@ impl<U: User> LoginState<U> {
 
     pub(crate) fn confirm(&self, req: &HttpRequest) -> Result<(), actix_web::Error> {
         let session = req.get_session();
-        put(&session, FRESH, &true)?;
-        put(&session, ID, &self.identifier(req))?;
+        set_fresh(&session, self.m.keys.user_id, true)?;
+        self.store_identifier(&session, req)?;
         if self.m.fresh_max_age.is_some() {
             put(&session, FRESH_AT, &now_secs())?;
         }
@@ -648,7 +745,7 @@ impl<U: User> LoginState<U> {
 
     pub(crate) fn fresh(&self, req: &HttpRequest) -> bool {
         let session = req.get_session();
-        if get_bool(&session, FRESH) != Some(true) {
+        if !fresh_flag(&session, self.m.keys.user_id) {
             return false;
         }
         match self.m.fresh_max_age {
@@ -667,15 +764,19 @@ impl<U: User> ErasedState for LoginState<U> {
         self
     }
 
-    fn ensure_loaded<'a>(
-        &'a self,
-        req: &'a HttpRequest,
-    ) -> LocalBoxFuture<'a, Result<(), actix_web::Error>> {
-        Box::pin(LoginState::ensure_loaded(self, req))
+    fn load_owned(
+        self: Rc<Self>,
+        req: HttpRequest,
+    ) -> LocalBoxFuture<'static, Result<(), actix_web::Error>> {
+        Box::pin(async move { LoginState::ensure_loaded(&self, &req).await })
     }
 
     fn is_loaded(&self) -> bool {
         !matches!(*self.loaded.borrow(), Loaded::NotYet)
+    }
+
+    fn check_order(&self, req: &HttpRequest) -> Result<(), actix_web::Error> {
+        LoginState::check_order(self, req)
     }
 
     fn is_authenticated(&self) -> bool {

@@ -10,13 +10,16 @@
 //! The marker lives in the request's extensions, which only in-process code
 //! can set: no client can send it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use actix_session::SessionExt;
 use actix_web::{dev::ServiceRequest, HttpMessage};
 
 use crate::{
-    keys::{FRESH, FRESH_AT, ID},
-    protection::request_identifier,
-    state::put,
+    keys::{FRESH_AT, ID},
+    protection::stored_identifier,
+    state::{put, set_fresh},
+    SessionProtection,
 };
 
 /// The marker [`login_as`] puts on a request.
@@ -45,6 +48,7 @@ pub(crate) struct TestLogin {
 /// # }
 /// ```
 pub fn login_as(request: actix_http::Request, user_id: &str, fresh: bool) -> actix_http::Request {
+    USED.store(true, Ordering::Relaxed);
     request.extensions_mut().insert(TestLogin {
         id: user_id.to_owned(),
         fresh,
@@ -52,24 +56,34 @@ pub fn login_as(request: actix_http::Request, user_id: &str, fresh: bool) -> act
     request
 }
 
+/// Set once [`login_as`] has been called in this process: until then the
+/// middleware does not even look for the marker, so enabling the feature
+/// costs a production build nothing.
+static USED: AtomicBool = AtomicBool::new(false);
+
 /// Applies a [`login_as`] marker: writes the session as `login_user` would.
 pub(crate) fn apply<U: crate::User>(
     req: &ServiceRequest,
     m: &crate::manager::Inner<U>,
 ) -> Result<(), actix_web::Error> {
+    if !USED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
     let Some(login) = req.extensions_mut().remove::<TestLogin>() else {
         return Ok(());
     };
     let session = req.get_session();
     put(&session, m.keys.user_id, &login.id)?;
-    put(&session, FRESH, &login.fresh)?;
+    set_fresh(&session, m.keys.user_id, login.fresh)?;
     if login.fresh && m.fresh_max_age.is_some() {
         put(&session, FRESH_AT, &chrono::Utc::now().timestamp())?;
     }
-    put(
-        &session,
-        ID,
-        &request_identifier(req.request(), m.profile, &m.trusted_proxies),
-    )?;
+    if m.protection != SessionProtection::Off {
+        put(
+            &session,
+            ID,
+            &*stored_identifier(req.request(), m.profile, &m.trusted_proxies),
+        )?;
+    }
     Ok(())
 }

@@ -1038,3 +1038,27 @@ pub fn quote(s: &str) -> String {
     }
     out
 }
+
+/// How the session stores an identifier: the first 16 bytes of the hex
+/// digest, base64url without padding.
+pub fn stored_form(hex_digest: &str) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let bytes: Vec<u8> = (0..16)
+        .map(|i| u8::from_str_radix(&hex_digest[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = String::new();
+    for b in bytes {
+        bits = (bits << 8) | u32::from(b);
+        n += 8;
+        while n >= 6 {
+            n -= 6;
+            out.push(ABC[((bits >> n) & 63) as usize] as char);
+        }
+    }
+    if n > 0 {
+        out.push(ABC[((bits << (6 - n)) & 63) as usize] as char);
+    }
+    out
+}

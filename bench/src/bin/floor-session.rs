@@ -1,5 +1,11 @@
 //! The floor: actix-session's cookie store (signed) + read the user id +
 //! a `HashMap` lookup. Everything a login library must do at least.
+//!
+//! `BENCH_FLOOR_KEYS=login` makes `/login` also store what actix-login
+//! stores (`_fresh`, and `_id`, the SHA-512 hex session identifier), to
+//! measure what the bigger session cookie alone costs (`fresh`: `_fresh`
+//! only; `id32`: `_fresh` and a 32-digit `_id`; `id128` / `id22`: only
+//! `_id`, 128 or 22 digits).
 
 use actix_login_bench::{
     login_view, query_arg, redirect_to_login, serve, session_middleware, text, unauthorized, USERS,
@@ -7,6 +13,25 @@ use actix_login_bench::{
 };
 use actix_session::Session;
 use actix_web::{get, App, HttpRequest, HttpResponse};
+
+/// Flask-Login 0.6.3's session identifier: SHA-512 hex of `addr|user-agent`.
+fn session_identifier(req: &HttpRequest) -> String {
+    use sha2::Digest;
+    let addr = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let ua = req
+        .headers()
+        .get("user-agent")
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    let mut h = sha2::Sha512::new();
+    h.update(addr.as_bytes());
+    h.update(b"|");
+    h.update(ua);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
 
 #[get("/login")]
 async fn login(req: HttpRequest, session: Session) -> actix_web::Result<HttpResponse> {
@@ -17,6 +42,24 @@ async fn login(req: HttpRequest, session: Session) -> actix_web::Result<HttpResp
         return Ok(text("refused".to_owned()));
     }
     session.insert(USER_ID, user.id)?;
+    match std::env::var("BENCH_FLOOR_KEYS").as_deref() {
+        // What actix-login's 0.6.3 login stores besides the id, so the cookie
+        // has the same size: the cost of carrying it, without the library.
+        Ok("login") => {
+            session.insert("_fresh", true)?;
+            session.insert("_id", session_identifier(&req))?;
+        }
+        // Variants, to see what each part costs: `_fresh` only, and `_fresh`
+        // with the identifier cut to 32 hex digits (128 bits).
+        Ok("fresh") => session.insert("_fresh", true)?,
+        Ok("id32") => {
+            session.insert("_fresh", true)?;
+            session.insert("_id", &session_identifier(&req)[..32])?;
+        }
+        Ok("id128") => session.insert("_id", session_identifier(&req))?,
+        Ok("id22") => session.insert("_id", &session_identifier(&req)[..22])?,
+        _ => {}
+    }
     session.renew();
     Ok(text("ok".to_owned()))
 }

@@ -151,9 +151,11 @@ fn py_bytes_repr(bytes: &[u8], out: &mut dyn FnMut(&[u8])) {
     out(&[quote]);
 }
 
-/// The identifier as stored in the session: the first 128 bits of
-/// [`session_identifier`]'s digest, base64url without padding (22
-/// characters). The session is not shared with Flask, so only the remember
+/// The identifier as stored in the session: the first 64 bits of
+/// [`session_identifier`]'s digest, base64url without padding (11
+/// characters). Session protection is a tripwire, not a secret (anyone can
+/// compute the identifier of an address and user agent), so 64 bits only
+/// have to make accidental collisions negligible. The session is not shared with Flask, so only the remember
 /// cookie must match byte for byte; a short value keeps the session cookie
 /// small, which every request pays for (signing, parsing).
 ///
@@ -202,7 +204,7 @@ pub(crate) fn stored_identifier(
         buf.as_str()
     });
     let digest = identifier_digest(profile, addr_text, ua);
-    let ident: Rc<str> = base64url(&digest[..16]).into();
+    let ident: Rc<str> = base64url(&digest[..8]).into();
     if cacheable {
         CACHE.with(|c| {
             let mut c = c.borrow_mut();

@@ -35,6 +35,43 @@ pub(crate) enum RememberOp {
     Clear,
 }
 
+/// A single-threaded async lock around the load: uncontended (the usual
+/// case: one extractor asks) it is a flag; a second extractor of the same
+/// request waits for the first to finish. Released on drop, so a cancelled
+/// load lets the next asker try again.
+#[derive(Default)]
+struct LoadLock {
+    held: Cell<bool>,
+    waiters: RefCell<Vec<std::task::Waker>>,
+}
+
+struct LoadGuard<'a>(&'a LoadLock);
+
+impl Drop for LoadGuard<'_> {
+    fn drop(&mut self) {
+        self.0.held.set(false);
+        for waker in self.0.waiters.borrow_mut().drain(..) {
+            waker.wake();
+        }
+    }
+}
+
+impl LoadLock {
+    async fn lock(&self) -> LoadGuard<'_> {
+        std::future::poll_fn(|cx| {
+            if self.held.get() {
+                self.waiters.borrow_mut().push(cx.waker().clone());
+                std::task::Poll::Pending
+            } else {
+                self.held.set(true);
+                std::task::Poll::Ready(())
+            }
+        })
+        .await;
+        LoadGuard(self)
+    }
+}
+
 /// What a verified remember cookie yields.
 enum CookieUser<U> {
     /// Refused (an auth-hash tag that does not match).
@@ -56,7 +93,7 @@ pub(crate) struct LoginState<U: User> {
     loaded: RefCell<Loaded<U>>,
     /// Held while the loader runs, so two extractors of one request that ask
     /// at the same time load once.
-    loading: futures_util::lock::Mutex<()>,
+    loading: LoadLock,
     pub(crate) remember: Cell<RememberOp>,
     /// With [`RememberOp::Set`]: the cookie payload and lifetime, fixed when
     /// the login happened (so the response needs nothing from the session).
@@ -149,6 +186,10 @@ pub(crate) fn get_string(session: &Session, key: &str) -> Option<String> {
     let entries = session.entries();
     let raw = entries.get(key)?;
     match raw.as_bytes().first() {
+        // The common case, a plain JSON string, without a parser.
+        Some(b'"') if raw.len() >= 2 && raw.ends_with('"') && !raw[1..raw.len() - 1].contains(['"', '\\']) => {
+            Some(raw[1..raw.len() - 1].to_owned())
+        }
         Some(b'"') => serde_json::from_str::<String>(raw).ok(),
         // Flask keeps an int id as an int; read it as its text.
         Some(b'-' | b'0'..=b'9') => serde_json::from_str::<serde_json::Number>(raw)
@@ -225,7 +266,7 @@ impl<U: User> LoginState<U> {
         LoginState {
             m,
             loaded: RefCell::new(Loaded::NotYet),
-            loading: futures_util::lock::Mutex::new(()),
+            loading: LoadLock::default(),
             remember: Cell::new(RememberOp::Keep),
             remember_set: RefCell::new(None),
             entry_empty,

@@ -1039,11 +1039,11 @@ pub fn quote(s: &str) -> String {
     out
 }
 
-/// How the session stores an identifier: the first 16 bytes of the hex
+/// How the session stores an identifier: the first 8 bytes of the hex
 /// digest, base64url without padding.
 pub fn stored_form(hex_digest: &str) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let bytes: Vec<u8> = (0..16)
+    let bytes: Vec<u8> = (0..8)
         .map(|i| u8::from_str_radix(&hex_digest[2 * i..2 * i + 2], 16).unwrap())
         .collect();
     let mut bits = 0u32;

@@ -210,19 +210,16 @@ pub(crate) fn quote_value(value: &str, profile: Profile) -> std::borrow::Cow<'_,
     if value.bytes().all(bare) {
         return std::borrow::Cow::Borrowed(value);
     }
-    // Werkzeug 3 octal-escapes 0x00–0x19 (0x1A–0x1F stay raw inside the
-    // quotes); Werkzeug 0.16 escapes every control byte.
-    let slash_below = match profile {
-        Profile::V0_6_3 => 0x1a,
-        Profile::V0_2_4 => 0x20,
-    };
+    // Werkzeug 3 octal-escapes only 0x00–0x19 and leaves 0x1A–0x1F raw,
+    // which no HTTP header may carry (the cookie would never be sent);
+    // escaping them too gives a value Werkzeug reads back the same.
     let mut out = String::with_capacity(value.len() + 8);
     out.push('"');
     for b in value.bytes() {
         match b {
             b'"' => out.push_str("\\\""),
             b'\\' => out.push_str("\\\\"),
-            b if b == b',' || b == b';' || b >= 0x7f || b < slash_below => {
+            b if b == b',' || b == b';' || !(0x20..0x7f).contains(&b) => {
                 out.push('\\');
                 out.push((b'0' + (b >> 6)) as char);
                 out.push((b'0' + ((b >> 3) & 7)) as char);

@@ -591,7 +591,11 @@ async fn login_manager_outside_the_session_middleware_still_works_in_063() {
     assert_eq!(c.body("/username").await, "Notch");
     assert_eq!(c.get("/protected").await.body, "Access Granted");
     c.clear_session();
-    assert_eq!(c.body("/username").await, "Notch", "restored from the cookie");
+    assert_eq!(
+        c.body("/username").await,
+        "Notch",
+        "restored from the cookie"
+    );
     c.body("/logout").await;
     assert_eq!(c.body("/username").await, "Anonymous");
     assert!(c.jar.get(REMEMBER_COOKIE).is_none(), "cookie deleted");

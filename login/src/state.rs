@@ -187,7 +187,11 @@ pub(crate) fn get_string(session: &Session, key: &str) -> Option<String> {
     let raw = entries.get(key)?;
     match raw.as_bytes().first() {
         // The common case, a plain JSON string, without a parser.
-        Some(b'"') if raw.len() >= 2 && raw.ends_with('"') && !raw[1..raw.len() - 1].contains(['"', '\\']) => {
+        Some(b'"')
+            if raw.len() >= 2
+                && raw.ends_with('"')
+                && !raw[1..raw.len() - 1].contains(['"', '\\']) =>
+        {
             Some(raw[1..raw.len() - 1].to_owned())
         }
         Some(b'"') => serde_json::from_str::<String>(raw).ok(),

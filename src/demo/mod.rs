@@ -30,12 +30,14 @@
 pub mod csrf;
 pub mod db;
 mod pages;
+mod timeout_store;
 
 use std::{
     io,
     net::{IpAddr, Ipv4Addr, SocketAddr},
     time::Duration,
 };
+use timeout_store::TimeoutStore;
 
 use actix_login::{LoginManager, RememberCookie, SameSite};
 use actix_session::{
@@ -148,6 +150,10 @@ impl Started {
 /// How long [`start`] waits for Redis.
 pub const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long one Redis operation may take before the request fails (500)
+/// instead of hanging while Redis is down.
+pub const REDIS_OP_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// The smallest secret accepted: what `Key::derive_from` needs.
 pub const MIN_SECRET_LEN: usize = 32;
 
@@ -185,7 +191,9 @@ pub async fn start(config: DemoConfig) -> io::Result<Started> {
                     ))
                 })?
                 .map_err(|err| io::Error::other(format!("cannot connect to Redis at {url}: {err:#}")))?;
-            serve(&config, db, move || store.clone())
+            serve(&config, db, move || {
+                TimeoutStore::new(store.clone(), REDIS_OP_TIMEOUT)
+            })
         }
     }
 }

@@ -19,8 +19,9 @@
 //!   `support_faults`, 3 s): actix-session's `RedisSessionStore` uses
 //!   redis-rs's `ConnectionManager` with no response timeout, and with it
 //!   alone a request made while Redis is down hangs instead of failing. The
-//!   example app (`src/demo`) has no such bound:
-//!   `demo_app_answers_5xx_while_redis_is_down` (ignored) shows it.
+//!   example app (`src/demo`) bounds its store the same way
+//!   (`src/demo/timeout_store.rs`), which
+//!   `demo_app_answers_5xx_while_redis_is_down` checks.
 //! * **The user database fails** (the loader returns `Err`) under load, with
 //!   the cookie store: 500s, no cookie touched; after recovery the same
 //!   cookies are logged in again. Both profiles.

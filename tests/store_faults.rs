@@ -16,7 +16,7 @@
 //!   the outage fails whole (5xx, no cookie set or deleted, nothing stored).
 //!
 //!   The app bounds every session-store call (`TimeoutStore` in
-//!   `support_faults`, 3 s): actix-session's `RedisSessionStore` uses
+//!   `src/demo/timeout_store.rs`, 3 s here): actix-session's `RedisSessionStore` uses
 //!   redis-rs's `ConnectionManager` with no response timeout, and with it
 //!   alone a request made while Redis is down hangs instead of failing. The
 //!   example app (`src/demo`) bounds its store the same way
@@ -39,7 +39,9 @@ use std::{
 };
 
 use actix_login::Profile;
-use actix_login_suite::demo::{self, Database, DemoConfig, SessionBackend};
+use actix_login_suite::demo::{
+    self, timeout_store::TimeoutStore, Database, DemoConfig, SessionBackend,
+};
 use actix_session::storage::{CookieSessionStore, RedisSessionStore};
 use actix_web::http::StatusCode;
 use support_faults::*;
@@ -194,12 +196,12 @@ async fn all_logged_in_again(browsers: &[Browser], what: &str) {
 async fn redis_killed_under_load_then_restarted_keeps_every_session() {
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let mut redis = Redis::start(tmp.path());
-    let store = TimeoutStore {
-        inner: RedisSessionStore::new(redis.url())
+    let store = TimeoutStore::new(
+        RedisSessionStore::new(redis.url())
             .await
             .expect("connect to redis"),
-        limit: STORE_TIMEOUT,
-    };
+        STORE_TIMEOUT,
+    );
     let dir = Directory::new(30);
     let server = Server::start(&dir, Profile::V0_6_3, 2, move || store.clone());
     let base = format!("http://{}", server.addr);

@@ -30,7 +30,7 @@
 pub mod csrf;
 pub mod db;
 mod pages;
-mod timeout_store;
+pub mod timeout_store;
 
 use std::{
     io,

@@ -27,10 +27,7 @@ use actix_login::{
     login_required, login_user, logout_user, CurrentUser, LoaderError, LoginManager, LoginOptions,
     Profile, User, UserLoader,
 };
-use actix_session::{
-    storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError},
-    SessionMiddleware,
-};
+use actix_session::{storage::SessionStore, SessionMiddleware};
 use actix_web::{
     cookie::{time::OffsetDateTime, Cookie, Key},
     dev::ServerHandle,
@@ -245,67 +242,6 @@ impl Server {
 }
 
 // ------------------------------------------------------------- the store
-
-/// A session store whose every operation gives up after `limit`.
-///
-/// actix-session's `RedisSessionStore` talks to Redis through redis-rs's
-/// `ConnectionManager` with its default settings: no response timeout and a
-/// reconnect with exponential back-off. While Redis is down a request
-/// waits for it indefinitely (seen here: every request still unanswered
-/// after 20 s) instead of failing. An app that wants a clean 5xx must bound
-/// the store's calls itself; this is the smallest way to do it.
-#[derive(Clone)]
-pub struct TimeoutStore<S> {
-    pub inner: S,
-    pub limit: Duration,
-}
-
-fn timed_out(what: &str) -> std::io::Error {
-    std::io::Error::new(
-        std::io::ErrorKind::TimedOut,
-        format!("the session store did not answer the {what} in time"),
-    )
-}
-
-type State = HashMap<String, String>;
-type Ttl = actix_web::cookie::time::Duration;
-
-impl<S: SessionStore> SessionStore for TimeoutStore<S> {
-    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        actix_web::rt::time::timeout(self.limit, self.inner.load(key))
-            .await
-            .map_err(|_| LoadError::Other(timed_out("load").into()))?
-    }
-
-    async fn save(&self, state: State, ttl: &Ttl) -> Result<SessionKey, SaveError> {
-        actix_web::rt::time::timeout(self.limit, self.inner.save(state, ttl))
-            .await
-            .map_err(|_| SaveError::Other(timed_out("save").into()))?
-    }
-
-    async fn update(
-        &self,
-        key: SessionKey,
-        state: State,
-        ttl: &Ttl,
-    ) -> Result<SessionKey, UpdateError> {
-        actix_web::rt::time::timeout(self.limit, self.inner.update(key, state, ttl))
-            .await
-            .map_err(|_| UpdateError::Other(timed_out("update").into()))?
-    }
-
-    async fn update_ttl(&self, key: &SessionKey, ttl: &Ttl) -> Result<(), anyhow::Error> {
-        actix_web::rt::time::timeout(self.limit, self.inner.update_ttl(key, ttl))
-            .await
-            .map_err(|_| timed_out("TTL update"))?
-    }
-
-    async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
-        actix_web::rt::time::timeout(self.limit, self.inner.delete(key))
-            .await
-            .map_err(|_| timed_out("delete"))?
-    }
-}
 
 // ------------------------------------------------------------------ client
 

@@ -323,7 +323,7 @@ rows() {
     session-keys)
       # Diagnostic, not in the default cases: the floor carrying parts of
       # actix-login's session contents (bench/src/bin/floor-session.rs).
-      for k in fresh id22 id128 id32 login; do
+      for k in fresh id11 id22 id128 id32 login; do
         echo "$c|floor-session (keys: $k)|floor-session|BENCH_FLOOR_KEYS=$k|/protected|session|200"
       done
       ;;

@@ -359,3 +359,58 @@ async fn user_loader_without_its_app_data_answers_500() {
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(r.set_cookies().is_empty());
 }
+
+// ------------------------------------------------------------- plain fn loader
+
+static PLAIN_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// A plain `fn` loader: it answers in place (`load_user_now`), so a request
+/// makes no loader future.
+#[actix_login::user_loader]
+fn load_plain(id: &str) -> Option<TestUser> {
+    PLAIN_CALLS.fetch_add(1, Ordering::SeqCst);
+    match id {
+        "1" => Some(TestUser::new("1", "Notch", true)),
+        "3" => Some(TestUser::new("3", "Creeper", false)),
+        _ => None,
+    }
+}
+
+/// Sessions, protection, remember cookies and unknown ids work with a plain
+/// `fn` loader as with an `async fn` one, and it is asked once per request.
+#[actix_web::test]
+async fn a_plain_fn_loader_serves_sessions_and_remember_cookies() {
+    let m = LoginManager::builder(load_plain)
+        .secret_key(SECRET)
+        .session_protection(SessionProtection::Basic)
+        .remember_cookie(RememberCookie::new().name(REMEMBER_COOKIE))
+        .build();
+    let mut c = start(m, Users::data(), |_| {}).await;
+    assert_eq!(c.get("/protected").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(c.get("/login-notch-remember").await.status, StatusCode::OK);
+
+    let before = PLAIN_CALLS.load(Ordering::SeqCst);
+    assert_eq!(c.body("/username").await, "Notch");
+    assert_eq!(PLAIN_CALLS.load(Ordering::SeqCst) - before, 1);
+    assert_eq!(c.body("/protected").await, "Access Granted");
+    assert_eq!(c.body("/is-fresh").await, "True");
+
+    // The session is lost: the remember cookie brings Notch back, stale.
+    c.clear_session();
+    assert_eq!(c.body("/username").await, "Notch");
+    assert_eq!(c.body("/is-fresh").await, "False");
+
+    // Another user agent trips basic protection: still Notch, not fresh.
+    c.get("/login-notch").await;
+    assert_eq!(c.body("/is-fresh").await, "True");
+    assert_eq!(c.get_with_ua("/username", "other/1.0").await.body, "Notch");
+    assert_eq!(c.body("/is-fresh").await, "False");
+
+    // An id the loader does not know is anonymous (without a remember
+    // cookie to fall back on, which would bring Notch back, as in Flask).
+    let m = LoginManager::builder(load_plain).secret_key(SECRET).build();
+    let mut c = start(m, Users::data(), |_| {}).await;
+    assert_eq!(c.get("/login-as/2").await.status, StatusCode::OK);
+    assert_eq!(c.body("/username").await, "Anonymous");
+    assert_eq!(c.get("/protected").await.status, StatusCode::UNAUTHORIZED);
+}

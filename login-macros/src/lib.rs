@@ -9,7 +9,7 @@
 //!   `#[anonymous_required]` add the extractor `actix_login::LoginRequired`
 //!   (or `FreshLoginRequired`, `AnonymousRequired`) as the handler's first
 //!   argument;
-//! - `#[user_loader]` turns an `async fn` into a unit struct implementing
+//! - `#[user_loader]` turns an `async fn` (or a plain `fn`) into a unit struct implementing
 //!   `actix_login::UserLoader`.
 //!
 //! Errors are reported at the offending part of your code, and the annotated
@@ -186,8 +186,8 @@ pub fn anonymous_required(args: TokenStream, item: TokenStream) -> TokenStream {
     guard::expand(guard::Guard::Anonymous, args.into(), item.into()).into()
 }
 
-/// Turns an `async fn` into the login manager's user loader: Flask-Login's
-/// `@login_manager.user_loader`.
+/// Turns an `async fn` — or a plain `fn` — into the login manager's user
+/// loader: Flask-Login's `@login_manager.user_loader`.
 ///
 /// The function receives the id stored in the session (or the remember-me
 /// cookie) and returns the user, or `None` when the id no longer names one:
@@ -201,6 +201,7 @@ pub fn anonymous_required(args: TokenStream, item: TokenStream) -> TokenStream {
 /// #[user_loader(crate = "path::to::actix_login")]
 /// async fn NAME(id: &str, EXTRACTORS...) -> Option<User>
 /// async fn NAME(id: String, EXTRACTORS...) -> Result<Option<User>, E>
+/// fn NAME(id: &str, EXTRACTORS...) -> Option<User>
 /// ```
 ///
 /// - The first argument is the id, as `&str`, `String` or any type that
@@ -221,8 +222,13 @@ pub fn anonymous_required(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   called directly: call `UserLoader::load_user` on the struct instead.
 /// - `#[cfg(..)]` attributes apply to the struct and the impl; the other
 ///   attributes stay on the function.
-/// - Errors: the function must be `async`, free (no `self`), not generic, take
-///   the id first and have a return type.
+/// - A plain `fn` suits loaders that never wait (an in-memory map, a
+///   synchronous cache): without extractors it also implements
+///   `UserLoader::load_user_now`, so a request makes no loader future at
+///   all. Anything that waits (a database over the network) belongs in an
+///   `async fn`, or it blocks the worker.
+/// - Errors: the function must be free (no `self`), not generic, take the id
+///   first and have a return type.
 ///
 /// # Examples
 ///
@@ -268,6 +274,19 @@ pub fn anonymous_required(args: TokenStream, item: TokenStream) -> TokenStream {
 /// async fn load_account(id: String) -> Result<Option<Account>, DbError> {
 ///     let Ok(id) = id.parse() else { return Ok(None) };
 ///     Ok(Some(Account { id }))
+/// }
+/// ```
+///
+/// Without waiting:
+///
+/// ```
+/// use actix_login::{user_loader, User};
+///
+/// # #[derive(Clone)] struct Account { id: u64 }
+/// # impl User for Account { fn get_id(&self) -> String { self.id.to_string() } }
+/// #[user_loader]
+/// fn load_builtin(id: &str) -> Option<Account> {
+///     (id == "0").then_some(Account { id: 0 })
 /// }
 /// ```
 #[proc_macro_attribute]

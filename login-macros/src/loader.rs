@@ -1,5 +1,5 @@
-//! `#[user_loader]`: turns an `async fn` into a unit struct of the same name
-//! that implements `actix_login::UserLoader`.
+//! `#[user_loader]`: turns an `async fn` (or a plain `fn`) into a unit
+//! struct of the same name that implements `actix_login::UserLoader`.
 //!
 //! ```text
 //! /// Docs.
@@ -29,6 +29,11 @@
 //!
 //! The user's function is kept whole as an item inside the method, so its
 //! body, patterns and attributes need no rewriting.
+//!
+//! A plain `fn` without extractors also gets `load_user_now`, which calls it
+//! and answers at once (the function is then an item of both methods), so a
+//! request never makes a loader future for it. With extractors the answer
+//! waits for them, as an `async fn`'s does.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -65,11 +70,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-const NOT_ASYNC: &str = "`#[user_loader]` can only be used on an `async fn`";
+const NOT_A_FN: &str = "`#[user_loader]` can only be used on a function";
 
 fn parse(args: TokenStream, item: TokenStream) -> syn::Result<Loader> {
     let args = MacroArgs::parse(args);
-    let item = FnItem::parse_item(item, NOT_ASYNC).and_then(check);
+    let item = FnItem::parse_item(item, NOT_A_FN).and_then(check);
     let (args, (item, id_ty, extractor_tys, ret)) = both(args, item)?;
 
     let block = item.block();
@@ -109,9 +114,6 @@ fn check(item: FnItem) -> syn::Result<Checked> {
     let mut errors = Errors::default();
     let sig = &item.sig;
 
-    if sig.asyncness.is_none() {
-        errors.push(syn::Error::new(sig.fn_token.span, NOT_ASYNC));
-    }
     let generics = &sig.generics;
     if !generics.params.is_empty() {
         errors.push(syn::Error::new_spanned(
@@ -130,7 +132,7 @@ fn check(item: FnItem) -> syn::Result<Checked> {
         match input {
             FnArg::Receiver(receiver) => errors.push(syn::Error::new_spanned(
                 receiver,
-                "`#[user_loader]` must be a free `async fn`, not a method with a `self` receiver",
+                "`#[user_loader]` must be a free function, not a method with a `self` receiver",
             )),
             FnArg::Typed(arg) => {
                 if let Type::ImplTrait(impl_trait) = &*arg.ty {
@@ -173,7 +175,7 @@ fn check(item: FnItem) -> syn::Result<Checked> {
     match (tys.next(), ret) {
         (Some(id_ty), Some(ret)) => Ok((item, id_ty, tys.collect(), ret)),
         // Both cases pushed an error above, so `finish` returned it.
-        _ => Err(syn::Error::new(Span::call_site(), NOT_ASYNC)),
+        _ => Err(syn::Error::new(Span::call_site(), NOT_A_FN)),
     }
 }
 
@@ -219,9 +221,33 @@ fn generate(loader: Loader) -> TokenStream {
     let user_ty = quote_spanned!(ret.span()=> type User = <#ret as #into_load_result>::User;);
     let output = quote_spanned!(ret.span()=> ::core::result::Result<::core::option::Option<Self::User>, #loader_error>);
 
-    let call = quote_spanned! {ret.span()=>
-        <#ret as #into_load_result>::into_load_result(#name(#id_arg #(, #extracted)*).await)
+    let is_async = sig.asyncness.is_some();
+    let call = if is_async {
+        quote_spanned! {ret.span()=>
+            <#ret as #into_load_result>::into_load_result(#name(#id_arg #(, #extracted)*).await)
+        }
+    } else {
+        quote_spanned! {ret.span()=>
+            <#ret as #into_load_result>::into_load_result(#name(#id_arg #(, #extracted)*))
+        }
     };
+    // A plain fn that needs nothing from the request answers at once.
+    let now = (!is_async && extractor_tys.is_empty()).then(|| {
+        let call = call.clone();
+        quote! {
+            #[allow(clippy::useless_conversion)]
+            fn load_user_now(
+                &self,
+                #id: &::core::primitive::str,
+                _: &#actix_web::HttpRequest,
+            ) -> ::core::option::Option<#output> {
+                #(#other_attrs)*
+                #sig #block
+
+                ::core::option::Option::Some(#call)
+            }
+        }
+    });
 
     quote! {
         #(#cfgs)*
@@ -255,6 +281,8 @@ fn generate(loader: Loader) -> TokenStream {
                 )*
                 #call
             }
+
+            #now
         }
     }
 }
@@ -303,7 +331,6 @@ mod tests {
                 fn load<T>() {}
             )),
             [
-                NOT_ASYNC,
                 "`#[user_loader]` functions cannot be generic",
                 "the first argument must be the user id: `id: &str`",
                 "expected a return type `Option<User>` or `Result<Option<User>, E>`",
@@ -315,7 +342,7 @@ mod tests {
                     None
                 }
             )),
-            ["`#[user_loader]` must be a free `async fn`, not a method with a `self` receiver"]
+            ["`#[user_loader]` must be a free function, not a method with a `self` receiver"]
         );
     }
 }

@@ -22,7 +22,7 @@ use crate::{
     keys::NEXT,
     redirect::{build_login_url, make_next_param, QueryOrder},
     signals::Signal,
-    state::{handle, put, ErasedState, LoginState},
+    state::{handle, put, ErasedState, LoadNow, LoginState},
     user::User,
     Profile,
 };
@@ -292,7 +292,8 @@ pub fn needs_refresh(req: &HttpRequest) -> HttpResponse {
 }
 
 /// The future of an extractor that needs the request's user: ready at once
-/// when the user is already loaded, else one boxed load, then `then`.
+/// when the user is already loaded, else a load (in place on its first poll
+/// when it can), then `then`.
 pub(crate) type LoadFuture<T> = Either<Ready<Result<T, actix_web::Error>>, LoadThen<T>>;
 
 /// Runs `then` on the request's login state once the user is loaded.
@@ -308,7 +309,7 @@ pub(crate) fn load_then<T>(
         return Either::Left(ready(h.0.check_order(req).and_then(|()| then(&*h.0, req))));
     }
     Either::Right(LoadThen {
-        load: h.0.clone().load_owned(req.clone()),
+        rest: None,
         state: h.0,
         req: req.clone(),
         then,
@@ -317,7 +318,8 @@ pub(crate) fn load_then<T>(
 
 #[doc(hidden)]
 pub struct LoadThen<T> {
-    load: LocalBoxFuture<'static, Result<(), actix_web::Error>>,
+    /// The rest of the load, when the first poll could not finish it.
+    rest: Option<LocalBoxFuture<'static, Result<(), actix_web::Error>>>,
     state: std::rc::Rc<dyn ErasedState>,
     req: HttpRequest,
     then: fn(&dyn ErasedState, &HttpRequest) -> Result<T, actix_web::Error>,
@@ -327,11 +329,24 @@ impl<T> Future for LoadThen<T> {
     type Output = Result<T, actix_web::Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.load.as_mut().poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
-            Poll::Ready(Ok(())) => Poll::Ready((self.then)(&*self.state, &self.req)),
-        }
+        let this = &mut *self;
+        let loaded = match &mut this.rest {
+            Some(rest) => match rest.as_mut().poll(cx) {
+                Poll::Ready(r) => r,
+                Poll::Pending => return Poll::Pending,
+            },
+            None => match this.state.clone().load_now(&this.req, cx) {
+                LoadNow::Done(r) => r,
+                LoadNow::Later(mut rest) => match rest.as_mut().poll(cx) {
+                    Poll::Ready(r) => r,
+                    Poll::Pending => {
+                        this.rest = Some(rest);
+                        return Poll::Pending;
+                    }
+                },
+            },
+        };
+        Poll::Ready(loaded.and_then(|()| (this.then)(&*this.state, &this.req)))
     }
 }
 

@@ -79,8 +79,10 @@
 //!
 //! ## One request
 //!
-//! The [`LoginManager`] middleware only puts a small state into the request.
-//! The user is loaded the first time something asks — the [`CurrentUser`]
+//! The [`LoginManager`] middleware puts nothing into the request: while it
+//! handles the request, the login state is within reach of the handler and
+//! the middleware inside it, and it is made the first time something asks.
+//! The user is loaded then — by the [`CurrentUser`]
 //! extractor or a guard — from the session's user id, else the remember
 //! cookie, else the [request loader](LoginManagerBuilder::request_loader);
 //! session protection runs at that moment. On the way out the middleware
@@ -114,6 +116,7 @@ mod middleware;
 mod protection;
 mod redirect;
 mod remember;
+mod scope;
 mod signals;
 mod state;
 #[cfg(feature = "test-helpers")]

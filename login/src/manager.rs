@@ -16,13 +16,36 @@ use crate::{
 
 type BoxLoad<'a, U> = LocalBoxFuture<'a, Result<Option<U>, LoaderError>>;
 
+/// A load that owns its inputs, and gives the id back with the answer.
+pub(crate) type OwnedLoad<U> = LocalBoxFuture<'static, (String, Result<Option<U>, LoaderError>)>;
+
 pub(crate) trait DynUserLoader<U>: Send + Sync {
     fn load<'a>(&'a self, id: &'a str, req: &'a HttpRequest) -> BoxLoad<'a, U>;
+    /// [`UserLoader::load_user_now`].
+    fn load_now(&self, id: &str, req: &HttpRequest) -> Option<Result<Option<U>, LoaderError>>;
+    /// The same load as one `'static` box: what the extractors' fast path
+    /// polls in place, and keeps if the loader is not ready at once.
+    fn load_owned(self: Arc<Self>, id: String, req: HttpRequest) -> OwnedLoad<U>;
 }
 
 impl<L: UserLoader + Send + Sync> DynUserLoader<L::User> for L {
     fn load<'a>(&'a self, id: &'a str, req: &'a HttpRequest) -> BoxLoad<'a, L::User> {
         Box::pin(self.load_user(id, req))
+    }
+
+    fn load_now(
+        &self,
+        id: &str,
+        req: &HttpRequest,
+    ) -> Option<Result<Option<L::User>, LoaderError>> {
+        self.load_user_now(id, req)
+    }
+
+    fn load_owned(self: Arc<Self>, id: String, req: HttpRequest) -> OwnedLoad<L::User> {
+        Box::pin(async move {
+            let answer = self.load_user(&id, &req).await;
+            (id, answer)
+        })
     }
 }
 
@@ -74,7 +97,7 @@ pub(crate) struct Inner<U> {
     pub(crate) permanent_sessions: bool,
     pub(crate) trusted_proxies: Vec<IpAddr>,
     pub(crate) anonymous: Option<AnonymousFactory>,
-    pub(crate) loader: Box<dyn DynUserLoader<U>>,
+    pub(crate) loader: Arc<dyn DynUserLoader<U>>,
     pub(crate) request_loader: Option<Box<dyn DynRequestLoader<U>>>,
     pub(crate) token_loader: Option<Box<dyn DynTokenLoader<U>>>,
     pub(crate) unauthorized_handler: Option<Handler>,
@@ -103,6 +126,13 @@ impl<U> Inner<U> {
 /// middleware first, so the login middleware then sits inside the session
 /// one and finds the session loaded). It is cheap to clone (one `Arc`), and
 /// `Send + Sync`, so build it outside `HttpServer::new` and move clones in.
+///
+/// The login — [`CurrentUser`](crate::CurrentUser), the guards,
+/// [`login_user`](crate::login_user) and the other functions — is reachable
+/// while the middleware handles the request: in handlers and in middleware
+/// registered before the login manager (inside it), as the session is inside
+/// `SessionMiddleware`. Middleware wrapped outside it, or a task a handler
+/// spawns, gets the 500 that says the login middleware is missing.
 ///
 /// ```no_run
 /// use actix_login::{CurrentUser, LoginManager, User, login_required, user_loader};
@@ -175,7 +205,7 @@ impl<U: User> LoginManager<U> {
     where
         L: UserLoader<User = U> + Send + Sync,
     {
-        LoginManagerBuilder::new(Box::new(loader))
+        LoginManagerBuilder::new(Arc::new(loader))
     }
 
     /// The compatibility profile in force.
@@ -235,7 +265,7 @@ pub struct LoginManagerBuilder<U: User> {
     permanent_sessions: bool,
     trusted_proxies: Vec<IpAddr>,
     anonymous: Option<AnonymousFactory>,
-    loader: Box<dyn DynUserLoader<U>>,
+    loader: Arc<dyn DynUserLoader<U>>,
     request_loader: Option<Box<dyn DynRequestLoader<U>>>,
     token_loader: Option<Box<dyn DynTokenLoader<U>>>,
     unauthorized_handler: Option<Handler>,
@@ -244,7 +274,7 @@ pub struct LoginManagerBuilder<U: User> {
 }
 
 impl<U: User> LoginManagerBuilder<U> {
-    fn new(loader: Box<dyn DynUserLoader<U>>) -> Self {
+    fn new(loader: Arc<dyn DynUserLoader<U>>) -> Self {
         LoginManagerBuilder {
             profile: Profile::default(),
             protection: SessionProtection::Basic,

@@ -1,8 +1,8 @@
-//! The actix middleware: gives each request its [`LoginSlot`], and on the
-//! way out sets or deletes the remember cookie.
+//! The actix middleware: makes each request's login reachable while the
+//! request is handled ([`scope`](crate::scope)), and on the way out sets or
+//! deletes the remember cookie.
 
 use std::{
-    cell::OnceCell,
     future::{ready, Future, Ready},
     pin::Pin,
     rc::Rc,
@@ -16,7 +16,7 @@ use actix_web::{
     body::MessageBody,
     dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform},
     http::header::{HeaderValue, SET_COOKIE},
-    Error, HttpMessage,
+    Error,
 };
 use futures_util::future::{Either, LocalBoxFuture};
 
@@ -26,7 +26,8 @@ use crate::{
     remember::{
         delete_cookie_header, payload_with_tag, read_cookie, set_cookie_header, split_auth_tag,
     },
-    state::{get_string, ErasedState, LoginSlot, LoginState, RememberOp, StateFactory},
+    scope::{Scope, SourceId},
+    state::{get_string, LoginState, RememberOp, StatePool},
     user::User,
 };
 
@@ -43,13 +44,12 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        let inner = self.inner.clone();
-        let factory: StateFactory =
-            Rc::new(move || Rc::new(LoginState::new(inner.clone(), false)) as Rc<dyn ErasedState>);
+        let pool = Rc::new(StatePool::new(self.inner.clone()));
         ready(Ok(LoginMiddleware {
             service: Rc::new(service),
             inner: self.inner.clone(),
-            factory,
+            source: SourceId::register(pool.clone()),
+            pool,
         }))
     }
 }
@@ -58,8 +58,11 @@ where
 pub struct LoginMiddleware<S, U: User> {
     service: Rc<S>,
     inner: Arc<Inner<U>>,
-    factory: StateFactory,
+    pool: Rc<StatePool<U>>,
+    source: SourceId,
 }
+
+type EagerFuture<B> = LocalBoxFuture<'static, Result<ServiceResponse<B>, Error>>;
 
 impl<S, B, U> Service<ServiceRequest> for LoginMiddleware<S, U>
 where
@@ -69,62 +72,58 @@ where
 {
     type Response = ServiceResponse<B>;
     type Error = Error;
-    type Future = Either<
-        LoginFuture<S::Future, U>,
-        LocalBoxFuture<'static, Result<Self::Response, Self::Error>>,
-    >;
+    type Future = LoginFuture<Either<S::Future, EagerFuture<B>>, U>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
+        let future = |fut: Either<S::Future, EagerFuture<B>>, scope| LoginFuture {
+            fut,
+            scope,
+            pool: self.pool.clone(),
+        };
         #[cfg(feature = "test-helpers")]
         if let Err(err) = crate::testing::apply(&req, &self.inner) {
-            return Either::Right(Box::pin(async move { Err(err) }));
+            return future(
+                Either::Right(Box::pin(async move { Err(err) })),
+                self.source.scope(),
+            );
         }
         if !self.inner.profile.eager() {
-            // The common path: one small request extension, no loading, no
-            // hashing, no boxing. The state is made when something asks.
-            req.extensions_mut().insert(LoginSlot {
-                factory: self.factory.clone(),
-                state: OnceCell::new(),
-            });
-            return Either::Left(LoginFuture {
-                fut: self.service.call(req),
-                inner: self.inner.clone(),
-            });
+            // The common path: no loading, no hashing, no boxing, nothing
+            // put in the request. The state is made when something asks —
+            // possibly already in an inner middleware's synchronous `call`.
+            let mut scope = self.source.scope();
+            let fut = scope.enter(|| self.service.call(req));
+            return future(Either::Left(fut), scope);
         }
         // Flask-Login 0.2.4 loads the user before every request.
         let entry_empty = req.get_session().entries().is_empty();
-        let state = Rc::new(LoginState::new(self.inner.clone(), entry_empty));
-        let slot = LoginSlot {
-            factory: self.factory.clone(),
-            state: OnceCell::new(),
-        };
-        let _ = slot.state.set(state.clone());
-        req.extensions_mut().insert(slot);
+        let state = self.pool.take(entry_empty);
+        let scope = self.source.scope_with(state.clone());
         let service = self.service.clone();
-        Either::Right(Box::pin(async move {
+        let eager: EagerFuture<B> = Box::pin(async move {
             let http = req.request().clone();
             // A failing loader answers 500 before the handler runs; the
             // error skips the session middleware's save, so the session
             // stays as it was.
             state.ensure_loaded(&http).await?;
-            drop(http);
-            let mut res = service.call(req).await?;
-            write_remember_cookie(&state, &mut res);
-            Ok(res)
-        }))
+            drop((http, state));
+            service.call(req).await
+        });
+        future(Either::Right(eager), scope)
     }
 }
 
 pin_project_lite::pin_project! {
-    /// The response future of [`LoginMiddleware`]: the inner service's, then
-    /// the remember cookie.
+    /// The response future of [`LoginMiddleware`]: the inner service's, run
+    /// as this request's login scope, then the remember cookie.
     #[doc(hidden)]
     pub struct LoginFuture<F, U: User> {
         #[pin]
         fut: F,
-        inner: Arc<Inner<U>>,
+        scope: Scope,
+        pool: Rc<StatePool<U>>,
     }
 }
 
@@ -137,25 +136,30 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let mut res = match this.fut.poll(cx) {
+        let fut = this.fut;
+        let mut res = match this.scope.enter(|| fut.poll(cx)) {
             Poll::Ready(Ok(res)) => res,
-            other => return other,
+            Poll::Ready(Err(err)) => {
+                this.scope.finish();
+                return Poll::Ready(Err(err));
+            }
+            Poll::Pending => return Poll::Pending,
         };
         // Only a request whose login was asked for can have set or cleared
         // the cookie; refreshing needs no state.
-        let state = res
-            .request()
-            .extensions()
-            .get::<LoginSlot>()
-            .and_then(|slot| slot.state.get().cloned());
-        match state
-            .as_deref()
-            .and_then(|s| s.as_any().downcast_ref::<LoginState<U>>())
-        {
-            Some(state) => write_remember_cookie(state, &mut res),
-            None if this.inner.cookie.refresh_each_request => {
-                if let Some(header) = refreshed_cookie(this.inner, None, &res) {
-                    append_cookie(this.inner, &header, &mut res);
+        let state = this
+            .scope
+            .finish()
+            .and_then(|s| s.into_any().downcast::<LoginState<U>>().ok());
+        match state {
+            Some(state) => {
+                write_remember_cookie(&state, &mut res);
+                this.pool.give_back(state);
+            }
+            None if this.pool.m.cookie.refresh_each_request => {
+                let m = &*this.pool.m;
+                if let Some(header) = refreshed_cookie(m, None, &res) {
+                    append_cookie(m, &header, &mut res);
                 }
             }
             None => {}

@@ -162,8 +162,9 @@ fn py_bytes_repr(bytes: &[u8], out: &mut dyn FnMut(&[u8])) {
 /// Computing it hashes the peer address and `User-Agent` (SHA-512 in the
 /// 0.6.3 profile). Clients send the same pair on request after request, so
 /// the result is kept in a small per-thread cache keyed by the pair; the
-/// cache holds at most [`CACHE_ENTRIES`] entries of bounded size and is
-/// emptied when full, so a client cannot make it grow.
+/// cache holds at most [`CACHE_SLOTS`] entries of bounded size (direct
+/// mapped: a newcomer replaces the entry in its slot), so a client cannot
+/// make it grow, nor make a lookup cost more than one hash and compare.
 pub(crate) fn stored_identifier(
     req: &HttpRequest,
     profile: Profile,
@@ -171,29 +172,9 @@ pub(crate) fn stored_identifier(
 ) -> Rc<str> {
     let addr = client_addr(req, trusted);
     let ua = req.headers().get(header::USER_AGENT).map(|v| v.as_bytes());
-    // The cache key: profile, address, presence and bytes of the UA.
-    let mut key = [0u8; 2 + 16 + 1 + MAX_CACHED_UA];
-    let ua_len = ua.map_or(0, <[u8]>::len);
-    let cacheable = ua_len <= MAX_CACHED_UA;
-    let key_len = 2 + 16 + 1 + ua_len;
+    let cacheable = ua.is_none_or(|ua| ua.len() <= MAX_CACHED_UA);
     if cacheable {
-        key[0] = profile as u8;
-        match addr {
-            Some(IpAddr::V4(v4)) => {
-                key[1] = 4;
-                key[2..6].copy_from_slice(&v4.octets());
-            }
-            Some(IpAddr::V6(v6)) => {
-                key[1] = 6;
-                key[2..18].copy_from_slice(&v6.octets());
-            }
-            None => key[1] = 0,
-        }
-        key[18] = u8::from(ua.is_some());
-        if let Some(ua) = ua {
-            key[19..19 + ua_len].copy_from_slice(ua);
-        }
-        if let Some(hit) = CACHE.with(|c| c.borrow().get(&key[..key_len]).cloned()) {
+        if let Some(hit) = cache_get(profile, addr, ua) {
             return hit;
         }
     }
@@ -206,13 +187,7 @@ pub(crate) fn stored_identifier(
     let digest = identifier_digest(profile, addr_text, ua);
     let ident: Rc<str> = base64url(&digest[..8]).into();
     if cacheable {
-        CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.len() >= CACHE_ENTRIES {
-                c.clear();
-            }
-            c.insert(key[..key_len].into(), ident.clone());
-        });
+        cache_put(profile, addr, ua, ident.clone());
     }
     ident
 }
@@ -228,11 +203,84 @@ pub(crate) fn stored_matches(raw_json: Option<&String>, ident: &str) -> bool {
 }
 
 const MAX_CACHED_UA: usize = 512;
-const CACHE_ENTRIES: usize = 1024;
+const CACHE_SLOTS: usize = 256;
+
+/// A cached identifier and what it was computed from.
+#[derive(Clone)]
+struct Cached {
+    profile: Profile,
+    addr: Option<IpAddr>,
+    ua: Option<Box<[u8]>>,
+    ident: Rc<str>,
+}
 
 thread_local! {
-    static CACHE: std::cell::RefCell<std::collections::HashMap<Box<[u8]>, Rc<str>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    /// Direct-mapped: a key has one slot, a newcomer replaces whoever held
+    /// it. Every lookup costs one cheap hash and one comparison whatever
+    /// the clients send; a collision (chosen or not) only costs the next
+    /// request a digest.
+    static CACHE: std::cell::RefCell<Vec<Option<Cached>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The cache slot of a key: FxHash's cheap unkeyed mixing of the profile,
+/// the address, the length of the `User-Agent` and its first and last 16
+/// bytes (where browsers' versions are). Not keyed, and not every byte:
+/// two keys that share a slot only evict each other, which a client gains
+/// nothing by causing.
+fn cache_slot(profile: Profile, addr: Option<IpAddr>, ua: Option<&[u8]>) -> usize {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    let mut h = mix(0, profile as u64);
+    h = match addr {
+        Some(IpAddr::V4(v4)) => mix(h, u64::from(v4.to_bits())),
+        Some(IpAddr::V6(v6)) => {
+            let bits = v6.to_bits();
+            mix(mix(h, bits as u64), (bits >> 64) as u64)
+        }
+        None => mix(h, u64::MAX),
+    };
+    match ua {
+        None => h = mix(h, u64::MAX),
+        Some(ua) => {
+            h = mix(h, ua.len() as u64);
+            if ua.len() >= 16 {
+                let n = ua.len();
+                for w in [&ua[..8], &ua[8..16], &ua[n - 16..n - 8], &ua[n - 8..]] {
+                    h = mix(h, word(w));
+                }
+            } else {
+                for &b in ua {
+                    h = mix(h, u64::from(b));
+                }
+            }
+        }
+    }
+    (h >> 56) as usize % CACHE_SLOTS
+}
+
+fn cache_get(profile: Profile, addr: Option<IpAddr>, ua: Option<&[u8]>) -> Option<Rc<str>> {
+    CACHE.with(|c| match c.borrow().get(cache_slot(profile, addr, ua)) {
+        Some(Some(e)) if e.profile == profile && e.addr == addr && e.ua.as_deref() == ua => {
+            Some(e.ident.clone())
+        }
+        _ => None,
+    })
+}
+
+fn cache_put(profile: Profile, addr: Option<IpAddr>, ua: Option<&[u8]>, ident: Rc<str>) {
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_empty() {
+            c.resize(CACHE_SLOTS, None);
+        }
+        c[cache_slot(profile, addr, ua)] = Some(Cached {
+            profile,
+            addr,
+            ua: ua.map(Into::into),
+            ident,
+        });
+    });
 }
 
 fn base64url(bytes: &[u8]) -> String {
@@ -248,4 +296,33 @@ fn base64url(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two keys that share a slot evict each other and never answer for
+    /// each other; keys that differ only in the part the slot ignores are
+    /// still told apart.
+    #[test]
+    fn cache_collisions_evict_and_never_mix_up() {
+        let p = Profile::V0_6_3;
+        let addr = Some(IpAddr::from([10, 0, 0, 1]));
+        let a: &[u8] = b"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        let b: &[u8] = b"Mozilla/5.0 (X11; Linux i686;   rv:128.0) Gecko/20100101 Firefox/128.0";
+        assert_eq!(cache_slot(p, addr, Some(a)), cache_slot(p, addr, Some(b)));
+        cache_put(p, addr, Some(a), Rc::from("ident-a"));
+        assert_eq!(cache_get(p, addr, Some(a)).as_deref(), Some("ident-a"));
+        assert_eq!(cache_get(p, addr, Some(b)), None);
+        assert_eq!(cache_get(Profile::V0_2_4, addr, Some(a)), None);
+        assert_eq!(cache_get(p, None, Some(a)), None);
+        cache_put(p, addr, Some(b), Rc::from("ident-b"));
+        assert_eq!(cache_get(p, addr, Some(b)).as_deref(), Some("ident-b"));
+        assert_eq!(cache_get(p, addr, Some(a)), None);
+        // No UA and an empty one are different keys (0.6.3's `None` vs `b''`).
+        cache_put(p, addr, None, Rc::from("ident-none"));
+        assert_eq!(cache_get(p, addr, Some(b"")), None);
+        assert!(cache_slot(p, addr, Some(&[0xff; 600])) < CACHE_SLOTS);
+    }
 }

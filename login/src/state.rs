@@ -1,16 +1,18 @@
 //! [`LoginState`]: one request's login — the user once loaded, and what the
-//! response must do to the remember cookie. The middleware puts it in the
-//! request extensions; the extractors and functions find it there.
+//! response must do to the remember cookie. The middleware makes it
+//! reachable while the request is handled ([`scope`](crate::scope)); the
+//! extractors and functions find it there.
 
 use std::{
     any::Any,
     cell::{Cell, RefCell},
     rc::Rc,
     sync::Arc,
+    task::{Context, Poll},
 };
 
 use actix_session::{Session, SessionExt};
-use actix_web::{HttpMessage, HttpRequest};
+use actix_web::HttpRequest;
 use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 
@@ -50,6 +52,9 @@ struct LoadGuard<'a>(&'a LoadLock);
 impl Drop for LoadGuard<'_> {
     fn drop(&mut self) {
         self.0.held.set(false);
+        if self.0.waiters.borrow().is_empty() {
+            return;
+        }
         for waker in self.0.waiters.borrow_mut().drain(..) {
             waker.wake();
         }
@@ -70,6 +75,39 @@ impl LoadLock {
         .await;
         LoadGuard(self)
     }
+}
+
+/// Holds the [`LoadLock`] of a state for a load that may outlive a borrow
+/// of it (the extractors' in-place load and its continuation).
+pub(crate) struct HeldLoad<U: User>(Rc<LoginState<U>>);
+
+impl<U: User> HeldLoad<U> {
+    fn take(state: Rc<LoginState<U>>) -> Self {
+        state.loading.held.set(true);
+        HeldLoad(state)
+    }
+}
+
+impl<U: User> Drop for HeldLoad<U> {
+    fn drop(&mut self) {
+        drop(LoadGuard(&self.0.loading));
+    }
+}
+
+/// Where a lazy load stands after protection.
+enum Begin {
+    /// Strong protection dropped the login.
+    Dropped,
+    /// The session's user id, if any.
+    Id(Option<String>),
+}
+
+/// What [`ErasedState::load_now`] did.
+pub(crate) enum LoadNow {
+    /// Loaded (or failed) in place.
+    Done(Result<(), actix_web::Error>),
+    /// The rest of the load, to poll until it is done.
+    Later(LocalBoxFuture<'static, Result<(), actix_web::Error>>),
 }
 
 /// What a verified remember cookie yields.
@@ -109,11 +147,10 @@ pub(crate) struct LoginState<U: User> {
 /// functions use.
 pub(crate) trait ErasedState {
     fn as_any(&self) -> &dyn Any;
-    /// [`ensure_loaded`](Self::ensure_loaded) as one `'static` boxed future.
-    fn load_owned(
-        self: Rc<Self>,
-        req: HttpRequest,
-    ) -> LocalBoxFuture<'static, Result<(), actix_web::Error>>;
+    fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
+    /// Loads the user (unless loaded): in place when it can, else the rest
+    /// as a future (see [`LoginState::load_now`]).
+    fn load_now(self: Rc<Self>, req: &HttpRequest, cx: &mut Context<'_>) -> LoadNow;
     fn is_loaded(&self) -> bool;
     fn check_order(&self, req: &HttpRequest) -> Result<(), actix_web::Error>;
     fn is_authenticated(&self) -> bool;
@@ -134,30 +171,80 @@ pub(crate) trait ErasedState {
 #[derive(Clone)]
 pub(crate) struct StateHandle(pub(crate) Rc<dyn ErasedState>);
 
-pub(crate) type StateFactory = Rc<dyn Fn() -> Rc<dyn ErasedState>>;
-
-/// The request-extension entry the middleware puts on every request: how to
-/// make the request's [`LoginState`], and the state once something asked
-/// for it. A request that never asks costs this entry and nothing else.
-pub(crate) struct LoginSlot {
-    pub(crate) factory: StateFactory,
-    pub(crate) state: std::cell::OnceCell<Rc<dyn ErasedState>>,
+/// Where a request's [`LoginState`] comes from: the middleware's
+/// [`StatePool`], seen without its user type.
+pub(crate) trait StateSource {
+    fn make(&self) -> Rc<dyn ErasedState>;
 }
 
-const MISSING: &str = "actix-login: no LoginManager middleware on this route. Register it with \
-    `App::new().wrap(login_manager).wrap(SessionMiddleware::new(..))` — the login manager \
-    first, so that it runs inside the session middleware";
+/// The states of one middleware instance (one per worker thread): finished
+/// ones are reset and reused, so a request that asks for its user allocates
+/// nothing for its state.
+pub(crate) struct StatePool<U: User> {
+    pub(crate) m: Arc<Inner<U>>,
+    free: RefCell<Vec<Rc<LoginState<U>>>>,
+}
+
+/// Finished states kept per worker; more are simply dropped.
+const POOLED_STATES: usize = 32;
+
+impl<U: User> StatePool<U> {
+    pub(crate) fn new(m: Arc<Inner<U>>) -> Self {
+        StatePool {
+            m,
+            free: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub(crate) fn take(&self, entry_empty: bool) -> Rc<LoginState<U>> {
+        match self.free.borrow_mut().pop() {
+            Some(mut state) => {
+                if let Some(s) = Rc::get_mut(&mut state) {
+                    s.entry_empty = entry_empty;
+                }
+                state
+            }
+            None => Rc::new(LoginState::new(self.m.clone(), entry_empty)),
+        }
+    }
+
+    /// Takes a finished request's state back, if nothing else holds it
+    /// (a handler may have kept a clone in a spawned task).
+    pub(crate) fn give_back(&self, mut state: Rc<LoginState<U>>) {
+        let Some(s) = Rc::get_mut(&mut state) else {
+            return;
+        };
+        s.reset();
+        let mut free = self.free.borrow_mut();
+        if free.len() < POOLED_STATES {
+            free.push(state);
+        }
+    }
+}
+
+impl<U: User> StateSource for StatePool<U> {
+    fn make(&self) -> Rc<dyn ErasedState> {
+        self.take(false)
+    }
+}
+
+const MISSING: &str = "actix-login: no LoginManager middleware around this code. Register it \
+    with `App::new().wrap(login_manager).wrap(SessionMiddleware::new(..))` — the login manager \
+    first, so that it runs inside the session middleware — and use the login functions and \
+    extractors in handlers or in middleware registered before it (inside it)";
 
 /// The request's erased state, or a 500 that says how to fix the app.
-pub(crate) fn handle(req: &HttpRequest) -> Result<StateHandle, actix_web::Error> {
-    let ext = req.extensions();
-    let Some(slot) = ext.get::<LoginSlot>() else {
-        tracing::error!("{MISSING}");
-        return Err(actix_web::error::ErrorInternalServerError(MISSING));
-    };
-    Ok(StateHandle(
-        slot.state.get_or_init(|| (slot.factory)()).clone(),
-    ))
+///
+/// The request is the one being handled: the state is found through
+/// [`scope`](crate::scope), not through `req`.
+pub(crate) fn handle(_req: &HttpRequest) -> Result<StateHandle, actix_web::Error> {
+    match crate::scope::current_state() {
+        Some(state) => Ok(StateHandle(state)),
+        None => {
+            tracing::error!("{MISSING}");
+            Err(actix_web::error::ErrorInternalServerError(MISSING))
+        }
+    }
 }
 
 /// The request's state for user type `U`.
@@ -190,7 +277,9 @@ pub(crate) fn get_string(session: &Session, key: &str) -> Option<String> {
         Some(b'"')
             if raw.len() >= 2
                 && raw.ends_with('"')
-                && !raw[1..raw.len() - 1].contains(['"', '\\']) =>
+                && !raw.as_bytes()[1..raw.len() - 1]
+                    .iter()
+                    .any(|&b| b == b'"' || b == b'\\') =>
         {
             Some(raw[1..raw.len() - 1].to_owned())
         }
@@ -221,8 +310,16 @@ pub(crate) fn put<T: Serialize + ?Sized>(
     key: &str,
     value: &T,
 ) -> Result<(), actix_web::Error> {
-    let json = serde_json::to_string(value).map_err(actix_web::error::ErrorInternalServerError)?;
-    if session.entries().get(key) == Some(&json) {
+    // Serialized to compare only when there is something to compare with
+    // (`insert` serializes again).
+    let unchanged = match session.entries().get(key) {
+        Some(stored) => {
+            serde_json::to_string(value).map_err(actix_web::error::ErrorInternalServerError)?
+                == *stored
+        }
+        None => false,
+    };
+    if unchanged {
         return Ok(());
     }
     session
@@ -276,6 +373,27 @@ impl<U: User> LoginState<U> {
             entry_empty,
             wrote_user_id: Cell::new(false),
         }
+    }
+
+    /// Makes a finished request's state as good as new, for the next request.
+    /// Every field is named, so a new one cannot be forgotten here.
+    fn reset(&mut self) {
+        let LoginState {
+            m: _,
+            loaded,
+            loading,
+            remember,
+            remember_set,
+            entry_empty,
+            wrote_user_id,
+        } = self;
+        *loaded.get_mut() = Loaded::NotYet;
+        loading.held.set(false);
+        loading.waiters.get_mut().clear();
+        remember.set(RememberOp::Keep);
+        *remember_set.get_mut() = None;
+        *entry_empty = false;
+        wrote_user_id.set(false);
     }
 
     /// Refuses to work when the login middleware was wrapped outside the
@@ -374,36 +492,58 @@ impl<U: User> LoginState<U> {
         id: &str,
         req: &HttpRequest,
     ) -> Result<Option<U>, actix_web::Error> {
-        self.m
-            .loader
-            .load(id, req)
-            .await
-            .map_err(LoaderError::into_response_error)
+        let answer = match self.m.loader.load_now(id, req) {
+            Some(answer) => answer,
+            None => self.m.loader.load(id, req).await,
+        };
+        answer.map_err(LoaderError::into_response_error)
     }
 
     /// Flask-Login 0.6.3's `_load_user`: protection, then the session's id,
     /// then the remember cookie or the request loader.
     async fn load_lazy(&self, req: &HttpRequest) -> Result<Loaded<U>, actix_web::Error> {
-        let m = &*self.m;
-        m.send(Signal::Accessed, req, None);
         let session = req.get_session();
-        if self.protection_lazy(req, &session)? {
-            return Ok(Loaded::Anonymous);
+        let id = match self.begin_lazy(req, &session)? {
+            Begin::Dropped => return Ok(Loaded::Anonymous),
+            Begin::Id(id) => id,
+        };
+        let user = match &id {
+            Some(id) => self.call_loader(id, req).await?,
+            None => None,
+        };
+        self.finish_lazy(req, &session, id, user).await
+    }
+
+    /// The part of [`load_lazy`](Self::load_lazy) before the loader: the
+    /// signal, protection, the session's id.
+    fn begin_lazy(&self, req: &HttpRequest, session: &Session) -> Result<Begin, actix_web::Error> {
+        self.m.send(Signal::Accessed, req, None);
+        if self.protection_lazy(req, session)? {
+            return Ok(Begin::Dropped);
         }
-        let mut user = None;
-        if let Some(id) = get_string(&session, m.keys.user_id) {
-            user = self.call_loader(&id, req).await?;
-            if let Some(u) = &user {
-                if !self.session_hash_matches(&session, u) {
-                    self.revoke(req, &session, &id);
-                    return Ok(Loaded::Anonymous);
-                }
+        Ok(Begin::Id(get_string(session, self.m.keys.user_id)))
+    }
+
+    /// The part of [`load_lazy`](Self::load_lazy) after the loader answered
+    /// for the session's id (`None`: there was none): the auth hash check,
+    /// then the remember cookie or the request loader.
+    async fn finish_lazy(
+        &self,
+        req: &HttpRequest,
+        session: &Session,
+        id: Option<String>,
+        mut user: Option<U>,
+    ) -> Result<Loaded<U>, actix_web::Error> {
+        if let (Some(id), Some(u)) = (&id, &user) {
+            if !self.session_hash_matches(session, u) {
+                self.revoke(req, session, id);
+                return Ok(Loaded::Anonymous);
             }
         }
         if user.is_none() {
             let from_cookie = match self.remember.get() {
                 RememberOp::Clear => None,
-                _ => self.load_from_cookie(req, &session).await?,
+                _ => self.load_from_cookie(req, session).await?,
             };
             match from_cookie {
                 Some(restored) => user = restored,
@@ -413,6 +553,82 @@ impl<U: User> LoginState<U> {
             }
         }
         Ok(Self::loaded(user))
+    }
+
+    /// Loads in place when it can: the lazy profile, nobody loading yet, a
+    /// session user and a loader that answers on its first poll — the
+    /// common request, with one boxed loader call and no other future. Any
+    /// other case continues as a boxed future, from where this one stopped.
+    fn load_now(self: Rc<Self>, req: &HttpRequest, cx: &mut Context<'_>) -> LoadNow {
+        if self.is_loaded() {
+            return LoadNow::Done(self.check_order(req));
+        }
+        if self.m.profile.eager() || self.loading.held.get() {
+            let req = req.clone();
+            return LoadNow::Later(Box::pin(async move { self.ensure_loaded(&req).await }));
+        }
+        let lock = HeldLoad::take(self.clone());
+        let session = req.get_session();
+        let id = match self.begin_lazy(req, &session) {
+            Ok(Begin::Id(Some(id))) => id,
+            Ok(Begin::Id(None)) => return self.finish_later(lock, req, session, None, Ok(None)),
+            Ok(Begin::Dropped) => return self.set_loaded(Loaded::Anonymous, lock),
+            Err(err) => return LoadNow::Done(Err(err)),
+        };
+        let (id, answer) = match self.m.loader.load_now(&id, req) {
+            Some(answer) => (id, answer),
+            None => {
+                let mut load = self.m.loader.clone().load_owned(id, req.clone());
+                match load.as_mut().poll(cx) {
+                    Poll::Ready(answer) => answer,
+                    Poll::Pending => {
+                        let req = req.clone();
+                        return LoadNow::Later(Box::pin(async move {
+                            let (id, answer) = load.await;
+                            let user = answer.map_err(LoaderError::into_response_error)?;
+                            let loaded = self.finish_lazy(&req, &session, Some(id), user).await?;
+                            *self.loaded.borrow_mut() = loaded;
+                            drop(lock);
+                            Ok(())
+                        }));
+                    }
+                }
+            }
+        };
+        match answer {
+            Ok(Some(user)) if self.session_hash_matches(&session, &user) => {
+                drop(id);
+                self.set_loaded(Loaded::User(Rc::new(user)), lock)
+            }
+            answer => self.finish_later(lock, req, session, Some(id), answer),
+        }
+    }
+
+    fn set_loaded(&self, loaded: Loaded<U>, lock: HeldLoad<U>) -> LoadNow {
+        *self.loaded.borrow_mut() = loaded;
+        drop(lock);
+        LoadNow::Done(Ok(()))
+    }
+
+    fn finish_later(
+        self: Rc<Self>,
+        lock: HeldLoad<U>,
+        req: &HttpRequest,
+        session: Session,
+        id: Option<String>,
+        answer: Result<Option<U>, LoaderError>,
+    ) -> LoadNow {
+        let user = match answer {
+            Ok(user) => user,
+            Err(err) => return LoadNow::Done(Err(err.into_response_error())),
+        };
+        let req = req.clone();
+        LoadNow::Later(Box::pin(async move {
+            let loaded = self.finish_lazy(&req, &session, id, user).await?;
+            *self.loaded.borrow_mut() = loaded;
+            drop(lock);
+            Ok(())
+        }))
     }
 
     /// Flask-Login 0.2.4's `_load_user`, run before every request:
@@ -809,11 +1025,12 @@ impl<U: User> ErasedState for LoginState<U> {
         self
     }
 
-    fn load_owned(
-        self: Rc<Self>,
-        req: HttpRequest,
-    ) -> LocalBoxFuture<'static, Result<(), actix_web::Error>> {
-        Box::pin(async move { LoginState::ensure_loaded(&self, &req).await })
+    fn into_any(self: Rc<Self>) -> Rc<dyn Any> {
+        self
+    }
+
+    fn load_now(self: Rc<Self>, req: &HttpRequest, cx: &mut Context<'_>) -> LoadNow {
+        LoginState::load_now(self, req, cx)
     }
 
     fn is_loaded(&self) -> bool {

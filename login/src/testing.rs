@@ -62,6 +62,7 @@ pub fn login_as(request: actix_http::Request, user_id: &str, fresh: bool) -> act
 static USED: AtomicBool = AtomicBool::new(false);
 
 /// Applies a [`login_as`] marker: writes the session as `login_user` would.
+#[inline]
 pub(crate) fn apply<U: crate::User>(
     req: &ServiceRequest,
     m: &crate::manager::Inner<U>,
@@ -69,6 +70,14 @@ pub(crate) fn apply<U: crate::User>(
     if !USED.load(Ordering::Relaxed) {
         return Ok(());
     }
+    apply_marker(req, m)
+}
+
+#[inline(never)]
+fn apply_marker<U: crate::User>(
+    req: &ServiceRequest,
+    m: &crate::manager::Inner<U>,
+) -> Result<(), actix_web::Error> {
     let Some(login) = req.extensions_mut().remove::<TestLogin>() else {
         return Ok(());
     };

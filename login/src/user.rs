@@ -198,6 +198,42 @@ pub trait UserLoader: 'static {
         id: &str,
         req: &HttpRequest,
     ) -> impl Future<Output = Result<Option<Self::User>, LoaderError>>;
+
+    /// The same answer without waiting, for loaders that never wait (an
+    /// in-memory map, a synchronous cache): the request then needs no loader
+    /// future at all. `None`, the default, means "call
+    /// [`load_user`](Self::load_user)"; when this returns `Some`,
+    /// `load_user` is not called. [`#[user_loader]`](crate::user_loader) on a
+    /// plain (not `async`) `fn` provides it.
+    ///
+    /// ```
+    /// use actix_login::{LoaderError, User, UserLoader};
+    /// use actix_web::HttpRequest;
+    ///
+    /// #[derive(Clone)]
+    /// struct Account { id: String }
+    /// impl User for Account { fn get_id(&self) -> String { self.id.clone() } }
+    ///
+    /// struct Admins;
+    ///
+    /// impl UserLoader for Admins {
+    ///     type User = Account;
+    ///     async fn load_user(&self, id: &str, req: &HttpRequest) -> Result<Option<Account>, LoaderError> {
+    ///         self.load_user_now(id, req).unwrap_or(Ok(None))
+    ///     }
+    ///     fn load_user_now(&self, id: &str, _: &HttpRequest) -> Option<Result<Option<Account>, LoaderError>> {
+    ///         Some(Ok((id == "root").then(|| Account { id: id.to_owned() })))
+    ///     }
+    /// }
+    /// ```
+    fn load_user_now(
+        &self,
+        id: &str,
+        req: &HttpRequest,
+    ) -> Option<Result<Option<Self::User>, LoaderError>> {
+        let _ = (id, req);
+        None
+    }
 }
 
 /// Loads a user from the request itself when the session has none: API keys,

@@ -4,8 +4,8 @@
 //! `BENCH_FLOOR_KEYS=login` makes `/login` also store what actix-login
 //! stores (`_fresh`, and `_id`, the SHA-512 hex session identifier), to
 //! measure what the bigger session cookie alone costs (`fresh`: `_fresh`
-//! only; `id32`: `_fresh` and a 32-digit `_id`; `id128` / `id22`: only
-//! `_id`, 128 or 22 digits).
+//! only; `id32`: `_fresh` and a 32-digit `_id`; `id128` / `id22` / `id11`: only
+//! `_id`, 128, 22 or 11 digits; 11 is the size actix-login stores).
 
 use actix_login_bench::{
     login_view, query_arg, redirect_to_login, serve, session_middleware, text, unauthorized, USERS,
@@ -58,6 +58,8 @@ async fn login(req: HttpRequest, session: Session) -> actix_web::Result<HttpResp
         }
         Ok("id128") => session.insert("_id", session_identifier(&req))?,
         Ok("id22") => session.insert("_id", &session_identifier(&req)[..22])?,
+        // The size of what actix-login's basic protection stores: 11 characters.
+        Ok("id11") => session.insert("_id", &session_identifier(&req)[..11])?,
         _ => {}
     }
     session.renew();

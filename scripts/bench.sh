@@ -323,7 +323,7 @@ rows() {
     session-keys)
       # Diagnostic, not in the default cases: the floor carrying parts of
       # actix-login's session contents (bench/src/bin/floor-session.rs).
-      for k in fresh id11 id22 id128 id32 login; do
+      for k in fresh id11 id22 id128 id32 flask; do
         echo "$c|floor-session (keys: $k)|floor-session|BENCH_FLOOR_KEYS=$k|/protected|session|200"
       done
       ;;
@@ -433,12 +433,23 @@ goal("page that never asks for the user (anonymous), × floor", "anon-page", "ac
 goal("page that never asks for the user (logged-in client), × floor", "anon-page-logged-in", "actix-login", "anon-page-logged-in", "floor-session", 1.01)
 goal("remember restore 0.6.3 (HMAC-SHA512), × HMAC floor", "remember-0.6.3", "actix-login", "remember-0.6.3", "floor-hmac", 1.3)
 goal("remember restore 0.2.4 (HMAC-SHA1), × HMAC floor", "remember-0.2.4", "actix-login", "remember-0.2.4", "floor-hmac", 1.3)
+print()
+print("For the cases whose session carries the identifier (basic protection, the default), the same request against "
+      "the floor carrying the same session contents (`floor-session` with `BENCH_FLOOR_KEYS=login`: the user id and an "
+      "11-character `_id`), which separates what actix-login does from what actix-session pays to carry `_id`:")
+print()
+for text, case in (("logged in, protection basic", "session-basic"), ("logged in, protection strong", "session-strong"),
+                   ("page that never asks for the user (logged-in client)", "anon-page-logged-in")):
+    a, b = find(case, "actix-login"), find(case, "floor-session (actix-login's session keys)")
+    if a and b and a["ir"] and b["ir"]:
+        print(f"- {text}: {a['ir'] / b['ir']:.3f} × the floor with the same session")
+print()
 for case in ("session-off", "session-basic", "session-strong"):
     a = find(case, "actix-login")
     if a:
         ok = a["setc"] == "0"
         print(f"- no session write on a steady logged-in request ({case}): Set-Cookie on {a['setc']}/{n} {'✅' if ok else '❌'}")
-for case in ("session-basic", "remember-0.6.3"):
+for case in ("session-off", "session-basic", "session-strong", "remember-0.6.3", "remember-0.2.4"):
     a, f = find(case, "actix-login"), find(case, "flask")
     if a and f and a["ir"] and f["ir"]:
         r = f["ir"] / a["ir"]

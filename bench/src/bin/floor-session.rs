@@ -1,11 +1,13 @@
 //! The floor: actix-session's cookie store (signed) + read the user id +
 //! a `HashMap` lookup. Everything a login library must do at least.
 //!
-//! `BENCH_FLOOR_KEYS=login` makes `/login` also store what actix-login
-//! stores (`_fresh`, and `_id`, the SHA-512 hex session identifier), to
-//! measure what the bigger session cookie alone costs (`fresh`: `_fresh`
-//! only; `id32`: `_fresh` and a 32-digit `_id`; `id128` / `id22` / `id11`: only
-//! `_id`, 128, 22 or 11 digits; 11 is the size actix-login stores).
+//! `BENCH_FLOOR_KEYS=login` makes `/login` also store what actix-login's
+//! fresh login with basic or strong protection stores besides the id (an
+//! 11-character `_id`), to measure what carrying it costs actix-session
+//! alone. Diagnostic variants: `flask`, what Flask-Login stores (`_fresh`
+//! and the 128-digit SHA-512 hex `_id`); `fresh`: `_fresh` only; `id32`:
+//! `_fresh` and a 32-digit `_id`; `id128` / `id22` / `id11`: only `_id`,
+//! 128, 22 or 11 digits.
 
 use actix_login_bench::{
     login_view, query_arg, redirect_to_login, serve, session_middleware, text, unauthorized, USERS,
@@ -43,9 +45,10 @@ async fn login(req: HttpRequest, session: Session) -> actix_web::Result<HttpResp
     }
     session.insert(USER_ID, user.id)?;
     match std::env::var("BENCH_FLOOR_KEYS").as_deref() {
-        // What actix-login's 0.6.3 login stores besides the id, so the cookie
-        // has the same size: the cost of carrying it, without the library.
-        Ok("login") => {
+        // What actix-login's login stores besides the id, so the cookie has
+        // the same size: the cost of carrying it, without the library.
+        Ok("login" | "id11") => session.insert("_id", &session_identifier(&req)[..11])?,
+        Ok("flask") => {
             session.insert("_fresh", true)?;
             session.insert("_id", session_identifier(&req))?;
         }
@@ -58,8 +61,6 @@ async fn login(req: HttpRequest, session: Session) -> actix_web::Result<HttpResp
         }
         Ok("id128") => session.insert("_id", session_identifier(&req))?,
         Ok("id22") => session.insert("_id", &session_identifier(&req)[..22])?,
-        // The size of what actix-login's basic protection stores: 11 characters.
-        Ok("id11") => session.insert("_id", &session_identifier(&req)[..11])?,
         _ => {}
     }
     session.renew();

@@ -19,7 +19,9 @@
 //!    requests, and an interleaved pending request does not either;
 //! 5. reuse: a long run of requests from several clients on one app, with
 //!    remember-me logins and logouts, where every response names only its
-//!    own user and carries the remember cookie only when it asked for it.
+//!    own user and carries the remember cookie only when it asked for it;
+//! 6. a request in flight keeps its manager when its app is dropped and
+//!    another app registers on the same thread.
 
 mod common;
 
@@ -1100,4 +1102,66 @@ async fn pooled_states_are_reset_between_requests() {
 #[actix_web::test]
 async fn pooled_states_are_reset_between_requests_024() {
     reuse_run(Profile::V0_2_4).await;
+}
+
+// --------------------------------------------------- a request outlives its app
+
+/// A request loader that names everybody `self.0`.
+struct Named(&'static str);
+
+impl actix_login::RequestLoader for Named {
+    type User = TestUser;
+
+    async fn load_user_from_request(
+        &self,
+        _: &HttpRequest,
+    ) -> Result<Option<TestUser>, actix_login::LoaderError> {
+        Ok(Some(TestUser::new("1", self.0, true)))
+    }
+}
+
+async fn who(user: CurrentUser<TestUser>) -> HttpResponse {
+    HttpResponse::Ok().body(
+        user.user()
+            .map_or("anonymous", |u| u.name.as_str())
+            .to_owned(),
+    )
+}
+
+/// The login manager outermost (it works either side of the session
+/// middleware in the 0.6.3 profile), so that calling the app runs its
+/// `call` at once and the response future no longer needs the app.
+async fn named_app(
+    name: &'static str,
+) -> impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error> {
+    test::init_service(
+        App::new()
+            .wrap(session_middleware())
+            .wrap(
+                LoginManager::builder(no_user)
+                    .secret_key(SECRET)
+                    .request_loader(Named(name))
+                    .build(),
+            )
+            .route("/who", web::get().to(who)),
+    )
+    .await
+}
+
+/// A request in flight keeps its own manager when its app is dropped and
+/// another app's manager registers on the same thread: the per-thread index
+/// that names a manager is not reused while a request of it is in flight.
+#[actix_web::test]
+async fn a_request_in_flight_keeps_its_manager_after_its_app_is_gone() {
+    let first = named_app("Alpha").await;
+    let in_flight = first.call(test::TestRequest::get().uri("/who").to_request());
+    drop(first);
+    let second = named_app("Beta").await;
+    let res = bounded("the first app's request", in_flight)
+        .await
+        .expect("a response");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(test::read_body(res).await, "Alpha");
+    let res = test::call_service(&second, test::TestRequest::get().uri("/who").to_request()).await;
+    assert_eq!(test::read_body(res).await, "Beta");
 }

@@ -48,7 +48,7 @@ where
         ready(Ok(LoginMiddleware {
             service: Rc::new(service),
             inner: self.inner.clone(),
-            source: SourceId::register(pool.clone()),
+            source: Rc::new(SourceId::register(pool.clone())),
             pool,
         }))
     }
@@ -59,7 +59,7 @@ pub struct LoginMiddleware<S, U: User> {
     service: Rc<S>,
     inner: Arc<Inner<U>>,
     pool: Rc<StatePool<U>>,
-    source: SourceId,
+    source: Rc<SourceId>,
 }
 
 type EagerFuture<B> = LocalBoxFuture<'static, Result<ServiceResponse<B>, Error>>;

@@ -98,17 +98,17 @@ impl SourceId {
     }
 
     /// The scope of a request that has no state yet.
-    pub(crate) fn scope(&self) -> Scope {
+    pub(crate) fn scope(self: &Rc<Self>) -> Scope {
         Scope {
-            source: self.0,
+            source: self.clone(),
             state: NONE,
         }
     }
 
     /// The scope of a request whose state is made up front.
-    pub(crate) fn scope_with(&self, state: Rc<dyn ErasedState>) -> Scope {
+    pub(crate) fn scope_with(self: &Rc<Self>, state: Rc<dyn ErasedState>) -> Scope {
         Scope {
-            source: self.0,
+            source: self.clone(),
             state: REGISTRY.with(|r| r.borrow_mut().states.insert(state)),
         }
     }
@@ -122,8 +122,10 @@ impl Drop for SourceId {
 }
 
 /// One request's place in the thread-local, owned by its middleware future.
+/// It keeps its source registered, so that the index cannot name another
+/// middleware's source while the request is in flight.
 pub(crate) struct Scope {
-    source: u32,
+    source: Rc<SourceId>,
     state: u32,
 }
 
@@ -136,7 +138,7 @@ impl Scope {
                 CURRENT.set(self.0);
             }
         }
-        let _restore = Restore(CURRENT.replace((self.source, self.state)));
+        let _restore = Restore(CURRENT.replace((self.source.0, self.state)));
         let out = f();
         // Something may have asked, and made the state.
         self.state = CURRENT.get().1;

@@ -6,7 +6,6 @@ use std::{
     future::{ready, Future, Ready},
     pin::Pin,
     rc::Rc,
-    sync::Arc,
     task::{Context, Poll},
     time::Duration,
 };
@@ -47,7 +46,6 @@ where
         let pool = Rc::new(StatePool::new(self.inner.clone()));
         ready(Ok(LoginMiddleware {
             service: Rc::new(service),
-            inner: self.inner.clone(),
             source: Rc::new(SourceId::register(pool.clone())),
             pool,
         }))
@@ -57,7 +55,6 @@ where
 /// The service [`LoginManager`] wraps around an app's services.
 pub struct LoginMiddleware<S, U: User> {
     service: Rc<S>,
-    inner: Arc<Inner<U>>,
     pool: Rc<StatePool<U>>,
     source: Rc<SourceId>,
 }
@@ -83,13 +80,13 @@ where
             pool: self.pool.clone(),
         };
         #[cfg(feature = "test-helpers")]
-        if let Err(err) = crate::testing::apply(&req, &self.inner) {
+        if let Err(err) = crate::testing::apply(&req, &self.pool.m) {
             return future(
                 Either::Right(Box::pin(async move { Err(err) })),
                 self.source.scope(),
             );
         }
-        if !self.inner.profile.eager() {
+        if !self.pool.m.profile.eager() {
             // The common path: no loading, no hashing, no boxing, nothing
             // put in the request. The state is made when something asks —
             // possibly already in an inner middleware's synchronous `call`.

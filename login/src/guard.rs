@@ -330,23 +330,21 @@ impl<T> Future for LoadThen<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let loaded = match &mut this.rest {
-            Some(rest) => match rest.as_mut().poll(cx) {
-                Poll::Ready(r) => r,
-                Poll::Pending => return Poll::Pending,
-            },
+        let rest = match &mut this.rest {
+            Some(rest) => rest,
             None => match this.state.clone().load_now(&this.req, cx) {
-                LoadNow::Done(r) => r,
-                LoadNow::Later(mut rest) => match rest.as_mut().poll(cx) {
-                    Poll::Ready(r) => r,
-                    Poll::Pending => {
-                        this.rest = Some(rest);
-                        return Poll::Pending;
-                    }
-                },
+                LoadNow::Done(loaded) => {
+                    return Poll::Ready(loaded.and_then(|()| (this.then)(&*this.state, &this.req)))
+                }
+                LoadNow::Later(rest) => this.rest.insert(rest),
             },
         };
-        Poll::Ready(loaded.and_then(|()| (this.then)(&*this.state, &this.req)))
+        match rest.as_mut().poll(cx) {
+            Poll::Ready(loaded) => {
+                Poll::Ready(loaded.and_then(|()| (this.then)(&*this.state, &this.req)))
+            }
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 

@@ -105,6 +105,8 @@ where
             // error skips the session middleware's save, so the session
             // stays as it was.
             state.ensure_loaded(&http).await?;
+            // Only the scope holds the state now, so the pool can take it
+            // back when the response is done.
             drop((http, state));
             service.call(req).await
         });
@@ -134,13 +136,10 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let fut = this.fut;
+        // On an error the scope's drop frees the request's state.
         let mut res = match this.scope.enter(|| fut.poll(cx)) {
             Poll::Ready(Ok(res)) => res,
-            Poll::Ready(Err(err)) => {
-                this.scope.finish();
-                return Poll::Ready(Err(err));
-            }
-            Poll::Pending => return Poll::Pending,
+            other => return other,
         };
         // Only a request whose login was asked for can have set or cleared
         // the cookie; refreshing needs no state.

@@ -6,6 +6,7 @@
 use std::{
     any::Any,
     cell::{Cell, RefCell},
+    future::{ready, Future},
     rc::Rc,
     sync::Arc,
     task::{Context, Poll},
@@ -571,7 +572,9 @@ impl<U: User> LoginState<U> {
         let session = req.get_session();
         let id = match self.begin_lazy(req, &session) {
             Ok(Begin::Id(Some(id))) => id,
-            Ok(Begin::Id(None)) => return self.finish_later(lock, req, session, None, Ok(None)),
+            Ok(Begin::Id(None)) => {
+                return self.finish_later(lock, req, session, ready((None, Ok(None))))
+            }
             Ok(Begin::Dropped) => return self.set_loaded(Loaded::Anonymous, lock),
             Err(err) => return LoadNow::Done(Err(err)),
         };
@@ -582,25 +585,21 @@ impl<U: User> LoginState<U> {
                 match load.as_mut().poll(cx) {
                     Poll::Ready(answer) => answer,
                     Poll::Pending => {
-                        let req = req.clone();
-                        return LoadNow::Later(Box::pin(async move {
+                        let rest = async move {
                             let (id, answer) = load.await;
-                            let user = answer.map_err(LoaderError::into_response_error)?;
-                            let loaded = self.finish_lazy(&req, &session, Some(id), user).await?;
-                            *self.loaded.borrow_mut() = loaded;
-                            drop(lock);
-                            Ok(())
-                        }));
+                            (Some(id), answer)
+                        };
+                        return self.finish_later(lock, req, session, rest);
                     }
                 }
             }
         };
         match answer {
             Ok(Some(user)) if self.session_hash_matches(&session, &user) => {
-                drop(id);
                 self.set_loaded(Loaded::User(Rc::new(user)), lock)
             }
-            answer => self.finish_later(lock, req, session, Some(id), answer),
+            Err(err) => LoadNow::Done(Err(err.into_response_error())),
+            Ok(user) => self.finish_later(lock, req, session, ready((Some(id), Ok(user)))),
         }
     }
 
@@ -610,20 +609,20 @@ impl<U: User> LoginState<U> {
         LoadNow::Done(Ok(()))
     }
 
+    /// The rest of an in-place load, as a future: the loader's answer (with
+    /// the session's id) once `answer` gives it, then
+    /// [`finish_lazy`](Self::finish_lazy).
     fn finish_later(
         self: Rc<Self>,
         lock: HeldLoad<U>,
         req: &HttpRequest,
         session: Session,
-        id: Option<String>,
-        answer: Result<Option<U>, LoaderError>,
+        answer: impl Future<Output = (Option<String>, Result<Option<U>, LoaderError>)> + 'static,
     ) -> LoadNow {
-        let user = match answer {
-            Ok(user) => user,
-            Err(err) => return LoadNow::Done(Err(err.into_response_error())),
-        };
         let req = req.clone();
         LoadNow::Later(Box::pin(async move {
+            let (id, answer) = answer.await;
+            let user = answer.map_err(LoaderError::into_response_error)?;
             let loaded = self.finish_lazy(&req, &session, id, user).await?;
             *self.loaded.borrow_mut() = loaded;
             drop(lock);

@@ -86,10 +86,9 @@ fn manager(
     protection: SessionProtection,
     login_view: Option<&str>,
 ) -> LoginManager<Account> {
-    let mut b = LoginManager::builder(load_user)
+    let mut b = LoginManager::builder(load_user, SECRET)
         .profile(profile)
-        .session_protection(protection)
-        .secret_key(SECRET);
+        .session_protection(protection);
     if let Some(v) = login_view {
         b = b.login_view(v);
     }

@@ -131,10 +131,9 @@ async fn main() -> std::io::Result<()> {
     let protection: SessionProtection = env_or("BENCH_PROTECTION", "basic")
         .parse()
         .map_err(std::io::Error::other)?;
-    let mut builder = LoginManager::builder(load_user)
+    let mut builder = LoginManager::builder(load_user, env_or("PARITY_SECRET", "parity-secret"))
         .profile(profile)
-        .session_protection(protection)
-        .secret_key(&env_or("PARITY_SECRET", "parity-secret"));
+        .session_protection(protection);
     if let Some(view) = env::var("BENCH_LOGIN_VIEW").ok().filter(|v| !v.is_empty()) {
         builder = builder.login_view(view);
     }

@@ -138,13 +138,13 @@ fn percent_decode(s: &str) -> Vec<u8> {
 static PROFILE: std::sync::OnceLock<Profile> = std::sync::OnceLock::new();
 
 #[get("/")]
-async fn index(req: HttpRequest, user: CurrentUser<Account>) -> HttpResponse {
-    match user.get_id() {
+async fn index(req: HttpRequest, user: CurrentUser<Account>) -> actix_web::Result<HttpResponse> {
+    Ok(match user.get_id() {
         Some(id) if user.is_authenticated() => {
-            text(format!("user={id} fresh={}", u8::from(login_fresh(&req))))
+            text(format!("user={id} fresh={}", u8::from(login_fresh(&req)?)))
         }
         _ => text("anonymous"),
-    }
+    })
 }
 
 #[get("/login")]
@@ -249,9 +249,8 @@ async fn main() -> std::io::Result<()> {
     let secret = var("PARITY_SECRET", "parity-secret");
 
     let received: Received = Arc::default();
-    let mut builder = LoginManager::builder(load_user)
+    let mut builder = LoginManager::builder(load_user, &secret)
         .profile(profile)
-        .secret_key(&secret)
         .session_protection(protection)
         .login_view(var("PARITY_LOGIN_VIEW", "/login-page"))
         .refresh_view(var("PARITY_REFRESH_VIEW", "/reauth"))

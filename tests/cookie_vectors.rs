@@ -103,14 +103,14 @@ fn cookie_vectors() -> Vec<CookieVector> {
 }
 
 fn builder_for(profile: Profile, secret: &Secret) -> actix_login::LoginManagerBuilder<TestUser> {
-    let b = LoginManager::builder(load_user)
+    let secret = match secret {
+        Secret::Text(t) => actix_login::SecretKey::from(t.as_str()),
+        Secret::Bytes(bytes) => actix_login::SecretKey::bytes(bytes.clone()),
+    };
+    LoginManager::builder(load_user, secret)
         .profile(profile)
         .session_protection(SessionProtection::Off)
-        .remember_cookie(RememberCookie::new().name(COOKIE_NAME));
-    match secret {
-        Secret::Text(t) => b.secret_key(t),
-        Secret::Bytes(bytes) => b.secret_key_bytes(bytes.clone()),
-    }
+        .remember_cookie(RememberCookie::new().name(COOKIE_NAME))
 }
 
 /// The cookie value as the vector's `Set-Cookie` carries it (quoted or not).

@@ -85,8 +85,7 @@ mod via_request {
             Error = actix_web::Error,
         >,
     > {
-        let m = LoginManager::builder(no_user)
-            .secret_key(SECRET)
+        let m = LoginManager::builder(no_user, SECRET)
             .session_protection(SessionProtection::Off)
             .remember_cookie(RememberCookie::new().name(REMEMBER_COOKIE))
             .request_loader(QueryOrSessionLoader)
@@ -227,7 +226,10 @@ async fn failing_user_loader_answers_500_and_keeps_the_session() {
     c.users.fail(true);
     let r = c.get("/username").await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(r.body, "", "the cause goes to the log, not the client");
+    assert_eq!(
+        r.body, "500 Internal Server Error",
+        "the cause goes to the log, not the client"
+    );
     assert!(r.set_cookies().is_empty(), "{:?}", r.set_cookies());
     assert_eq!(
         c.get("/protected").await.status,
@@ -324,8 +326,7 @@ async fn hand_written_user_loader() {
     }
     let loader = Counting::default();
     let count = loader.0.clone();
-    let m = LoginManager::builder(loader)
-        .secret_key(SECRET)
+    let m = LoginManager::builder(loader, SECRET)
         .session_protection(SessionProtection::Off)
         .remember_cookie(RememberCookie::new().name(REMEMBER_COOKIE))
         .build();
@@ -380,8 +381,7 @@ fn load_plain(id: &str) -> Option<TestUser> {
 /// `fn` loader as with an `async fn` one, and it is asked once per request.
 #[actix_web::test]
 async fn a_plain_fn_loader_serves_sessions_and_remember_cookies() {
-    let m = LoginManager::builder(load_plain)
-        .secret_key(SECRET)
+    let m = LoginManager::builder(load_plain, SECRET)
         .session_protection(SessionProtection::Basic)
         .remember_cookie(RememberCookie::new().name(REMEMBER_COOKIE))
         .build();
@@ -408,7 +408,7 @@ async fn a_plain_fn_loader_serves_sessions_and_remember_cookies() {
 
     // An id the loader does not know is anonymous (without a remember
     // cookie to fall back on, which would bring Notch back, as in Flask).
-    let m = LoginManager::builder(load_plain).secret_key(SECRET).build();
+    let m = LoginManager::builder(load_plain, SECRET).build();
     let mut c = start(m, Users::data(), |_| {}).await;
     assert_eq!(c.get("/login-as/2").await.status, StatusCode::OK);
     assert_eq!(c.body("/username").await, "Anonymous");

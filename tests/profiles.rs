@@ -166,13 +166,13 @@ async fn the_024_profile_sends_no_accessed_signal() {
 
 #[actix_web::test]
 async fn session_keys_are_user_id_in_024_and_underscore_user_id_in_063() {
-    // A fresh login is stored as the absence of `_fresh`, and `_id` only
-    // when protection reads it: the session cookie stays small.
+    // Freshness is stored as Flask-Login stores it, and `_id` only when
+    // protection reads it.
     for (profile, mode, keys) in [
-        (V024, SessionProtection::Off, "user_id"),
-        (V024, SessionProtection::Basic, "_id,user_id"),
-        (V063, SessionProtection::Off, "_user_id"),
-        (V063, SessionProtection::Basic, "_id,_user_id"),
+        (V024, SessionProtection::Off, "_fresh,user_id"),
+        (V024, SessionProtection::Basic, "_fresh,_id,user_id"),
+        (V063, SessionProtection::Off, "_fresh,_user_id"),
+        (V063, SessionProtection::Basic, "_fresh,_id,_user_id"),
     ] {
         let (mut c, _) = recorded(profile, mode).await;
         c.get("/login-notch").await;

@@ -406,9 +406,7 @@ async fn remember_cookie_of_a_forgotten_user_is_anonymous() {
 #[actix_web::test]
 async fn remember_cookie_signed_with_another_secret_is_anonymous() {
     let mut c = client().await;
-    let other = actix_login::LoginManager::builder(load_user)
-        .secret_key("other")
-        .build();
+    let other = actix_login::LoginManager::builder(load_user, "other").build();
     c.set_remember(&other.encode_cookie("1"));
     assert_eq!(c.body("/username").await, "Anonymous");
     c.set_remember(&c.manager.encode_cookie("1"));

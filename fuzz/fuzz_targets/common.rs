@@ -48,8 +48,7 @@ impl UserLoader for Loader {
 pub const SECRET: &str = "fuzzing secret: the fuzzer never sees it";
 
 pub fn manager(profile: Profile) -> LoginManager<FuzzUser> {
-    LoginManager::builder(Loader)
-        .secret_key(SECRET)
+    LoginManager::builder(Loader, SECRET)
         .profile(profile)
         .build()
 }

@@ -64,7 +64,7 @@ fn key() -> Key {
 
 /// The four configurations the fuzzer can pick.
 fn manager(variant: u8) -> LoginManager<FuzzUser> {
-    let b = LoginManager::builder(Loader).secret_key(SECRET);
+    let b = LoginManager::builder(Loader, SECRET);
     match variant {
         0 => b.login_view("/login?lang=en").build(),
         1 => b

@@ -217,16 +217,14 @@ pub fn anonymous_required(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// - `NAME` becomes a unit struct (`Debug`, `Clone`, `Copy`, `Default`) with
 ///   the function's visibility and doc comments, implementing
-///   `actix_login::UserLoader`; pass it to `LoginManager::builder(NAME)`. The
+///   `actix_login::UserLoader`; pass it to `LoginManager::builder(NAME, secret)`. The
 ///   function itself is kept whole inside the impl, so it can no longer be
 ///   called directly: call `UserLoader::load_user` on the struct instead.
 /// - `#[cfg(..)]` attributes apply to the struct and the impl; the other
 ///   attributes stay on the function.
 /// - A plain `fn` suits loaders that never wait (an in-memory map, a
-///   synchronous cache): without extractors it also implements
-///   `UserLoader::load_user_now`, so a request makes no loader future at
-///   all. Anything that waits (a database over the network) belongs in an
-///   `async fn`, or it blocks the worker.
+///   synchronous cache). Anything that waits (a database over the network)
+///   belongs in an `async fn`, or it blocks the worker.
 /// - Errors: the function must be free (no `self`), not generic, take the id
 ///   first and have a return type.
 ///
@@ -250,7 +248,7 @@ pub fn anonymous_required(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     accounts.get(id).cloned()
 /// }
 ///
-/// let manager = LoginManager::builder(load_user).secret_key("change me").build();
+/// let manager = LoginManager::builder(load_user, "change me").build();
 /// # drop(manager);
 /// ```
 ///

@@ -30,10 +30,7 @@
 //! The user's function is kept whole as an item inside the method, so its
 //! body, patterns and attributes need no rewriting.
 //!
-//! A plain `fn` without extractors also gets `load_user_now`, which calls it
-//! and answers at once (the function is then an item of both methods), so a
-//! request never makes a loader future for it. With extractors the answer
-//! waits for them, as an `async fn`'s does.
+//! A plain `fn` is called the same way, without `.await`.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -231,24 +228,6 @@ fn generate(loader: Loader) -> TokenStream {
             <#ret as #into_load_result>::into_load_result(#name(#id_arg #(, #extracted)*))
         }
     };
-    // A plain fn that needs nothing from the request answers at once.
-    let now = (!is_async && extractor_tys.is_empty()).then(|| {
-        let call = call.clone();
-        quote! {
-            #[allow(clippy::useless_conversion)]
-            fn load_user_now(
-                &self,
-                #id: &::core::primitive::str,
-                _: &#actix_web::HttpRequest,
-            ) -> ::core::option::Option<#output> {
-                #(#other_attrs)*
-                #sig #block
-
-                ::core::option::Option::Some(#call)
-            }
-        }
-    });
-
     quote! {
         #(#cfgs)*
         #(#docs)*
@@ -281,8 +260,6 @@ fn generate(loader: Loader) -> TokenStream {
                 )*
                 #call
             }
-
-            #now
         }
     }
 }

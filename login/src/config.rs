@@ -46,11 +46,52 @@ impl std::str::FromStr for Profile {
     }
 }
 
-impl Profile {
-    /// `true` when the user is loaded before every request (0.2.4) rather
-    /// than the first time something asks for it (0.6.3).
-    pub(crate) fn eager(self) -> bool {
-        self == Profile::V0_2_4
+/// The behaviours that differ between the two releases, decided once when
+/// the manager is built, so the request path reads a rule instead of
+/// asking which profile it is in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rules {
+    /// Load the user, with protection, before every request (0.2.4) rather
+    /// than the first time something asks (0.6.3).
+    pub(crate) eager_load: bool,
+    /// Store the session identifier at login and cookie restore, and remove
+    /// it at logout (0.6.3).
+    pub(crate) identifier_follows_login: bool,
+    /// An inactive user is not authenticated (0.6.3).
+    pub(crate) inactive_is_anonymous: bool,
+    /// Guards let `OPTIONS` through (0.6.3, unless the app says otherwise).
+    pub(crate) exempt_options: bool,
+    /// The status of a stale login without a refresh view: 401, 403 in 0.2.4.
+    pub(crate) stale_status: actix_web::http::StatusCode,
+    /// `logged-out` is sent even when nobody was logged in (0.6.3).
+    pub(crate) signal_logout_without_user: bool,
+    /// A remember cookie whose user is gone is deleted (0.2.4, which stored
+    /// the id, reloaded, found nobody and logged out).
+    pub(crate) forget_cookie_of_unknown_user: bool,
+    /// Werkzeug 3 lowercases the host it rebuilds a URL from (0.6.3).
+    pub(crate) lowercase_host: bool,
+    /// Werkzeug 0.x sorted the login URL's query (0.2.4).
+    pub(crate) sorted_query: bool,
+}
+
+impl Rules {
+    pub(crate) fn of(profile: Profile, exempt_options: Option<bool>) -> Rules {
+        let v063 = profile == Profile::V0_6_3;
+        Rules {
+            eager_load: !v063,
+            identifier_follows_login: v063,
+            inactive_is_anonymous: v063,
+            exempt_options: exempt_options.unwrap_or(v063),
+            stale_status: if v063 {
+                actix_web::http::StatusCode::UNAUTHORIZED
+            } else {
+                actix_web::http::StatusCode::FORBIDDEN
+            },
+            signal_logout_without_user: v063,
+            forget_cookie_of_unknown_user: !v063,
+            lowercase_host: v063,
+            sorted_query: !v063,
+        }
     }
 }
 

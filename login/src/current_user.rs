@@ -4,7 +4,8 @@
 use std::{fmt, rc::Rc};
 
 use crate::{
-    guard::{load_then, LoadFuture},
+    error::LoginError,
+    guard::{after_load, LoadFuture},
     state::{ErasedState, LoginState},
     user::{Anonymous, AnonymousUser, User},
 };
@@ -108,12 +109,12 @@ impl<U: User> CurrentUser<U> {
 
     fn from_state(state: &dyn ErasedState, _: &HttpRequest) -> Result<Self, actix_web::Error> {
         let Some(state) = state.as_any().downcast_ref::<LoginState<U>>() else {
-            let msg = format!(
-                "actix-login: asked for user type `{}`, but the LoginManager on this route loads another type",
-                std::any::type_name::<U>()
-            );
-            tracing::error!("{msg}");
-            return Err(actix_web::error::ErrorInternalServerError(msg));
+            return Err(LoginError::WrongUserType {
+                asked: std::any::type_name::<U>(),
+                loads: state.user_type(),
+            }
+            .logged()
+            .into());
         };
         let user = state.user();
         let authenticated = user.as_ref().is_some_and(|u| state.authenticated_user(u));
@@ -134,6 +135,6 @@ impl<U: User> FromRequest for CurrentUser<U> {
     type Future = LoadFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        load_then(req, Self::from_state)
+        after_load(req, Self::from_state)
     }
 }

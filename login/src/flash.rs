@@ -19,12 +19,7 @@ use crate::keys::FLASHES;
 /// }
 /// ```
 pub fn flash(req: &HttpRequest, message: &str, category: &str) {
-    let session = req.get_session();
-    let mut list: Vec<(String, String)> = session.get(FLASHES).ok().flatten().unwrap_or_default();
-    list.push((category.to_owned(), message.to_owned()));
-    if let Err(err) = session.insert(FLASHES, list) {
-        tracing::error!(error = %err, "could not store a flashed message");
-    }
+    push(req, message, category, false);
 }
 
 /// Takes every flashed message out of the session, oldest first, as
@@ -49,4 +44,27 @@ pub fn get_flashed_messages(req: &HttpRequest) -> Vec<(String, String)> {
         .remove_as::<Vec<(String, String)>>(FLASHES)
         .and_then(Result::ok)
         .unwrap_or_default()
+}
+
+/// [`flash`], unless the same message is already the newest flash: a client
+/// hitting a guarded page again and again without logging in must not make
+/// its session grow.
+pub(crate) fn flash_unless_last(req: &HttpRequest, message: &str, category: &str) {
+    push(req, message, category, true);
+}
+
+fn push(req: &HttpRequest, message: &str, category: &str, unless_last: bool) {
+    let session = req.get_session();
+    let mut list: Vec<(String, String)> = session.get(FLASHES).ok().flatten().unwrap_or_default();
+    if unless_last
+        && list
+            .last()
+            .is_some_and(|(c, m)| c == category && m == message)
+    {
+        return;
+    }
+    list.push((category.to_owned(), message.to_owned()));
+    if let Err(err) = session.insert(FLASHES, list) {
+        tracing::error!(error = %err, "could not store a flashed message");
+    }
 }

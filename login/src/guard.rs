@@ -2,11 +2,7 @@
 //! [`AnonymousRequired`] — and the unauthorized and needs-refresh responses
 //! they answer with.
 
-use std::{
-    future::{ready, Future, Ready},
-    pin::Pin,
-    task::{Context, Poll},
-};
+use std::future::{ready, Ready};
 
 use futures_util::future::{Either, LocalBoxFuture};
 
@@ -18,13 +14,13 @@ use actix_web::{
 };
 
 use crate::{
-    flash::flash,
+    flash::flash_unless_last,
     keys::NEXT,
     redirect::{build_login_url, make_next_param, QueryOrder},
+    session::put,
     signals::Signal,
-    state::{handle, put, ErasedState, LoadNow, LoginState},
+    state::{of_request, ErasedState, LoginState},
     user::User,
-    Profile,
 };
 
 /// The response a guard answers with, carried as an actix error so that
@@ -52,7 +48,7 @@ fn request_target(req: &HttpRequest) -> &str {
 /// Werkzeug 3, lowercased). Forwarding headers (`Forwarded`,
 /// `X-Forwarded-Host`, `X-Forwarded-Proto`) are ignored: any client can
 /// send them, and this URL ends up in a redirect.
-fn request_origin(req: &HttpRequest, profile: Profile) -> String {
+fn request_origin(req: &HttpRequest, lowercase_host: bool) -> String {
     let uri = req.uri();
     let scheme = match uri.scheme_str() {
         Some(s) => s.to_ascii_lowercase(),
@@ -67,9 +63,10 @@ fn request_origin(req: &HttpRequest, profile: Profile) -> String {
         .unwrap_or_else(|| req.app_config().host());
     let default_port = if scheme == "https" { ":443" } else { ":80" };
     let host = host.strip_suffix(default_port).unwrap_or(host);
-    let host = match profile {
-        Profile::V0_6_3 => host.to_ascii_lowercase(),
-        Profile::V0_2_4 => host.to_owned(),
+    let host = if lowercase_host {
+        host.to_ascii_lowercase()
+    } else {
+        host.to_owned()
     };
     format!("{scheme}://{host}")
 }
@@ -135,11 +132,15 @@ impl<U: User> LoginState<U> {
         let current = if base.starts_with('/') && !base.starts_with("//") {
             std::borrow::Cow::Borrowed(target)
         } else {
-            std::borrow::Cow::Owned(format!("{}{target}", request_origin(req, m.profile)))
+            std::borrow::Cow::Owned(format!(
+                "{}{target}",
+                request_origin(req, m.rules.lowercase_host)
+            ))
         };
-        let order = match m.profile {
-            Profile::V0_6_3 => QueryOrder::Insertion,
-            Profile::V0_2_4 => QueryOrder::Sorted,
+        let order = if m.rules.sorted_query {
+            QueryOrder::Sorted
+        } else {
+            QueryOrder::Insertion
         };
         if m.use_session_for_next {
             let session = req.get_session();
@@ -181,79 +182,98 @@ impl<U: User> LoginState<U> {
     /// Flask-Login's `unauthorized()`.
     pub(crate) fn unauthorized_response(&self, req: &HttpRequest) -> HttpResponse {
         let m = &*self.m;
-        tracing::debug!(path = req.path(), "unauthorized");
-        m.send(Signal::Unauthorized, req, None);
-        if let Some(handler) = &m.unauthorized_handler {
-            return handler(req);
-        }
-        let view = self.login_view_for(req);
-        if m.json_for_api_clients && wants_json(req) {
-            let location = view.and_then(|v| self.redirect_to(req, v).ok());
-            return json(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                m.login_message.as_deref(),
-                location.as_deref(),
-            );
-        }
-        let Some(view) = view else {
-            return HttpResponse::Unauthorized()
-                .content_type("text/plain; charset=utf-8")
-                .body("401 Unauthorized");
-        };
-        let location = match self.redirect_to(req, view) {
-            Ok(l) => l,
-            Err(ViewError) => return HttpResponse::InternalServerError().finish(),
-        };
-        if let Some(msg) = &m.login_message {
-            flash(req, &m.localized(msg), &m.login_message_category);
-        }
-        HttpResponse::Found()
-            .insert_header((header::LOCATION, location))
-            .finish()
+        self.refusal(
+            req,
+            Refusal {
+                signal: Signal::Unauthorized,
+                handler: m.unauthorized_handler.as_ref(),
+                view: self.login_view_for(req),
+                message: m.login_message.as_deref(),
+                category: &m.login_message_category,
+                json_error: "unauthorized",
+                status_without_view: StatusCode::UNAUTHORIZED,
+            },
+        )
     }
 
     /// Flask-Login's `needs_refresh()`.
     pub(crate) fn needs_refresh_response(&self, req: &HttpRequest) -> HttpResponse {
         let m = &*self.m;
-        tracing::debug!(path = req.path(), "needs refresh");
-        m.send(Signal::NeedsRefresh, req, None);
-        if let Some(handler) = &m.needs_refresh_handler {
-            return handler(req);
+        self.refusal(
+            req,
+            Refusal {
+                signal: Signal::NeedsRefresh,
+                handler: m.needs_refresh_handler.as_ref(),
+                view: m.refresh_view.as_deref(),
+                message: m.needs_refresh_message.as_deref(),
+                category: &m.needs_refresh_message_category,
+                json_error: "needs_refresh",
+                status_without_view: m.rules.stale_status,
+            },
+        )
+    }
+
+    /// The signal, then the app's handler if it has one, else JSON for an
+    /// API client, else a plain error without a view, else the message
+    /// flashed and a redirect to the view with `next`.
+    ///
+    /// A handler that calls [`unauthorized`] or [`needs_refresh`] itself —
+    /// the natural way to fall back on the default — gets the default
+    /// response instead of calling itself without end.
+    fn refusal(&self, req: &HttpRequest, r: Refusal<'_>) -> HttpResponse {
+        let m = &*self.m;
+        let in_handler = self.in_refusal_handler.get();
+        if !in_handler {
+            tracing::debug!(path = req.path(), signal = %r.signal, "refused");
+            m.send(r.signal, req, None);
+        }
+        if let (Some(handler), false) = (r.handler, in_handler) {
+            self.in_refusal_handler.set(true);
+            let response = handler(req);
+            self.in_refusal_handler.set(false);
+            return response;
         }
         if m.json_for_api_clients && wants_json(req) {
-            let location = m
-                .refresh_view
-                .as_deref()
-                .and_then(|v| self.redirect_to(req, v).ok());
+            let location = r.view.and_then(|v| self.redirect_to(req, v).ok());
             return json(
                 StatusCode::UNAUTHORIZED,
-                "needs_refresh",
-                m.needs_refresh_message.as_deref(),
+                r.json_error,
+                r.message,
                 location.as_deref(),
             );
         }
-        let Some(view) = m.refresh_view.as_deref() else {
-            return match m.profile {
-                Profile::V0_6_3 => HttpResponse::Unauthorized()
-                    .content_type("text/plain; charset=utf-8")
-                    .body("401 Unauthorized"),
-                Profile::V0_2_4 => HttpResponse::Forbidden()
-                    .content_type("text/plain; charset=utf-8")
-                    .body("403 Forbidden"),
-            };
+        let Some(view) = r.view else {
+            let status = r.status_without_view;
+            return HttpResponse::build(status)
+                .content_type("text/plain; charset=utf-8")
+                .body(format!(
+                    "{} {}",
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or_default()
+                ));
         };
         let location = match self.redirect_to(req, view) {
             Ok(l) => l,
             Err(ViewError) => return HttpResponse::InternalServerError().finish(),
         };
-        if let Some(msg) = &m.needs_refresh_message {
-            flash(req, &m.localized(msg), &m.needs_refresh_message_category);
+        if let Some(msg) = r.message {
+            flash_unless_last(req, &m.localized(msg), r.category);
         }
         HttpResponse::Found()
             .insert_header((header::LOCATION, location))
             .finish()
     }
+}
+
+/// What differs between the unauthorized and the needs-refresh answers.
+struct Refusal<'a> {
+    signal: Signal,
+    handler: Option<&'a crate::manager::Handler>,
+    view: Option<&'a str>,
+    message: Option<&'a str>,
+    category: &'a str,
+    json_error: &'static str,
+    status_without_view: StatusCode,
 }
 
 /// The unauthorized response for this request, as a guard would answer:
@@ -275,9 +295,9 @@ impl<U: User> LoginState<U> {
 /// }
 /// ```
 pub fn unauthorized(req: &HttpRequest) -> HttpResponse {
-    match handle(req) {
-        Ok(h) => h.0.unauthorized(req),
-        Err(err) => err.error_response(),
+    match of_request(req) {
+        Ok(state) => state.unauthorized(req),
+        Err(err) => actix_web::ResponseError::error_response(&err),
     }
 }
 
@@ -285,75 +305,62 @@ pub fn unauthorized(req: &HttpRequest) -> HttpResponse {
 /// to the refresh view with the refresh message flashed, or 401 (403 in the
 /// 0.2.4 profile) without one.
 pub fn needs_refresh(req: &HttpRequest) -> HttpResponse {
-    match handle(req) {
-        Ok(h) => h.0.needs_refresh(req),
-        Err(err) => err.error_response(),
+    match of_request(req) {
+        Ok(state) => state.needs_refresh(req),
+        Err(err) => actix_web::ResponseError::error_response(&err),
     }
 }
 
 /// The future of an extractor that needs the request's user: ready at once
-/// when the user is already loaded, else a load (in place on its first poll
-/// when it can), then `then`.
-pub(crate) type LoadFuture<T> = Either<Ready<Result<T, actix_web::Error>>, LoadThen<T>>;
+/// when the user is already loaded, else the load, then `then`.
+pub(crate) type LoadFuture<T> = Either<
+    Ready<Result<T, actix_web::Error>>,
+    LocalBoxFuture<'static, Result<T, actix_web::Error>>,
+>;
 
 /// Runs `then` on the request's login state once the user is loaded.
-pub(crate) fn load_then<T>(
+pub(crate) fn after_load<T: 'static>(
     req: &HttpRequest,
     then: fn(&dyn ErasedState, &HttpRequest) -> Result<T, actix_web::Error>,
 ) -> LoadFuture<T> {
-    let h = match handle(req) {
-        Ok(h) => h,
-        Err(err) => return Either::Left(ready(Err(err))),
+    let state = match of_request(req) {
+        Ok(state) => state,
+        Err(err) => return Either::Left(ready(Err(err.into()))),
     };
-    if h.0.is_loaded() {
-        return Either::Left(ready(h.0.check_order(req).and_then(|()| then(&*h.0, req))));
+    if state.is_loaded() {
+        let checked = state.check_setup(req).map_err(actix_web::Error::from);
+        return Either::Left(ready(checked.and_then(|()| then(&*state, req))));
     }
-    Either::Right(LoadThen {
-        rest: None,
-        state: h.0,
-        req: req.clone(),
-        then,
-    })
+    let req = req.clone();
+    Either::Right(Box::pin(async move {
+        state.load(&req).await?;
+        then(&*state, &req)
+    }))
 }
 
-#[doc(hidden)]
-pub struct LoadThen<T> {
-    /// The rest of the load, when the first poll could not finish it.
-    rest: Option<LocalBoxFuture<'static, Result<(), actix_web::Error>>>,
-    state: std::rc::Rc<dyn ErasedState>,
-    req: HttpRequest,
-    then: fn(&dyn ErasedState, &HttpRequest) -> Result<T, actix_web::Error>,
-}
-
-impl<T> Future for LoadThen<T> {
-    type Output = Result<T, actix_web::Error>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let rest = match &mut this.rest {
-            Some(rest) => rest,
-            None => match this.state.clone().load_now(&this.req, cx) {
-                LoadNow::Done(loaded) => {
-                    return Poll::Ready(loaded.and_then(|()| (this.then)(&*this.state, &this.req)))
-                }
-                LoadNow::Later(rest) => this.rest.insert(rest),
-            },
-        };
-        match rest.as_mut().poll(cx) {
-            Poll::Ready(loaded) => {
-                Poll::Ready(loaded.and_then(|()| (this.then)(&*this.state, &this.req)))
-            }
-            Poll::Pending => Poll::Pending,
-        }
+/// The exempt `OPTIONS` rule of the login guards: such a request is
+/// answered here, as Flask answers `OPTIONS` itself, and never reaches the
+/// guarded handler.
+fn answer_options(req: &HttpRequest) -> Option<actix_web::Error> {
+    if req.method() != Method::OPTIONS {
+        return None;
+    }
+    match of_request(req) {
+        Ok(state) if state.exempt_options() => Some(reject(HttpResponse::Ok().finish())),
+        Ok(_) => None,
+        Err(err) => Some(err.into()),
     }
 }
 
 /// Requires a logged-in user: the extractor behind
 /// [`#[login_required]`](crate::login_required), for use without the macro.
 ///
-/// Anonymous requests get the [`unauthorized`] response; `OPTIONS` requests
-/// pass (as in Flask-Login ≥ 0.4; not in the 0.2.4 profile). Put it first in
-/// the handler's arguments so it runs before body extractors.
+/// Anonymous requests get the [`unauthorized`] response. An `OPTIONS`
+/// request is answered `200` by the guard itself, without running the
+/// handler (as Flask answers `OPTIONS` without calling the view; not in the
+/// 0.2.4 profile; see
+/// [`exempt_options`](crate::LoginManagerBuilder::exempt_options)). Put it
+/// first in the handler's arguments so it runs before body extractors.
 ///
 /// ```
 /// use actix_login::LoginRequired;
@@ -369,14 +376,10 @@ impl FromRequest for LoginRequired {
     type Future = LoadFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        if req.method() == Method::OPTIONS {
-            match handle(req) {
-                Ok(h) if h.0.options_exempt() => return Either::Left(ready(Ok(LoginRequired))),
-                Err(err) => return Either::Left(ready(Err(err))),
-                Ok(_) => {}
-            }
+        if let Some(answer) = answer_options(req) {
+            return Either::Left(ready(Err(answer)));
         }
-        load_then(req, |state, req| {
+        after_load(req, |state, req| {
             if state.is_authenticated() {
                 Ok(LoginRequired)
             } else {
@@ -409,19 +412,13 @@ impl FromRequest for FreshLoginRequired {
     type Future = LoadFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        if req.method() == Method::OPTIONS {
-            match handle(req) {
-                Ok(h) if h.0.options_exempt() => {
-                    return Either::Left(ready(Ok(FreshLoginRequired)))
-                }
-                Err(err) => return Either::Left(ready(Err(err))),
-                Ok(_) => {}
-            }
+        if let Some(answer) = answer_options(req) {
+            return Either::Left(ready(Err(answer)));
         }
-        load_then(req, |state, req| {
+        after_load(req, |state, req| {
             if !state.is_authenticated() {
                 Err(reject(state.unauthorized(req)))
-            } else if !state.is_fresh(req) {
+            } else if !state.is_fresh(&req.get_session()) {
                 Err(reject(state.needs_refresh(req)))
             } else {
                 Ok(FreshLoginRequired)
@@ -450,7 +447,7 @@ impl FromRequest for AnonymousRequired {
     type Future = LoadFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        load_then(req, |state, _| {
+        after_load(req, |state, _| {
             if state.is_authenticated() {
                 let to = state.anonymous_redirect().to_owned();
                 Err(reject(

@@ -56,8 +56,8 @@
 //!
 //! #[actix_web::main]
 //! async fn main() -> std::io::Result<()> {
-//!     let manager = LoginManager::builder(load_user)
-//!         .secret_key(&std::env::var("SECRET_KEY").expect("SECRET_KEY"))
+//!     let secret = std::env::var("SECRET_KEY").expect("SECRET_KEY");
+//!     let manager = LoginManager::builder(load_user, secret)
 //!         .login_view("/login")
 //!         .build();
 //!     let key = Key::generate();
@@ -79,16 +79,27 @@
 //!
 //! ## One request
 //!
-//! The [`LoginManager`] middleware puts nothing into the request: while it
-//! handles the request, the login state is within reach of the handler and
-//! the middleware inside it, and it is made the first time something asks.
-//! The user is loaded then — by the [`CurrentUser`]
-//! extractor or a guard — from the session's user id, else the remember
-//! cookie, else the [request loader](LoginManagerBuilder::request_loader);
-//! session protection runs at that moment. On the way out the middleware
-//! sets or deletes the remember cookie. A request that never asks costs no
-//! loading, hashing or session write. (The 0.2.4 profile loads before every
-//! request, as Flask-Login 0.2.4 did.)
+//! The [`LoginManager`] middleware puts the request's login state in the
+//! request's extensions, as actix-session does with the session. Everything
+//! finds it through the request it is given — a handler, a task spawned with
+//! a clone of the `HttpRequest`, a middleware after the response, a routing
+//! guard ([`LoginExt`]) — and acts on that request alone. The user is loaded
+//! the first time something asks — the [`CurrentUser`] extractor, a guard,
+//! [`logout_user`] — from the session's user id, else the remember cookie,
+//! else the [request loader](LoginManagerBuilder::request_loader); session
+//! protection runs at that moment, and the loader runs at most once per
+//! request. On the way out the middleware sets or deletes the remember
+//! cookie. A request that never asks costs no loading, hashing or session
+//! write. (The 0.2.4 profile loads before every request, as Flask-Login
+//! 0.2.4 did.)
+//!
+//! ## Errors
+//!
+//! The functions answer [`LoginError`] when the app is set up wrongly (no
+//! login manager around the route, a user type the manager does not load,
+//! no `SessionMiddleware`) or a loader fails. It is an actix
+//! `ResponseError`: `?` in a handler turns it into a plain 500 for the
+//! client, with the explanation in the log.
 //!
 //! ## Logging
 //!
@@ -107,6 +118,8 @@
 
 mod config;
 mod current_user;
+mod error;
+mod ext;
 mod flash;
 mod guard;
 mod keys;
@@ -116,7 +129,7 @@ mod middleware;
 mod protection;
 mod redirect;
 mod remember;
-mod scope;
+mod session;
 mod signals;
 mod state;
 #[cfg(feature = "test-helpers")]
@@ -128,6 +141,8 @@ pub use actix_login_macros::{
 };
 pub use config::{Profile, RememberCookie, SameSite, SessionProtection};
 pub use current_user::CurrentUser;
+pub use error::LoginError;
+pub use ext::LoginExt;
 pub use flash::{flash, get_flashed_messages};
 pub use guard::{
     needs_refresh, unauthorized, AnonymousRequired, FreshLoginRequired, LoginRequired,
@@ -136,7 +151,7 @@ pub use login::{
     confirm_login, login_fresh, login_remembered, login_user, logout_user, set_permanent,
     take_next, LoginOptions,
 };
-pub use manager::{LoginManager, LoginManagerBuilder};
+pub use manager::{LoginManager, LoginManagerBuilder, SecretKey};
 pub use middleware::LoginMiddleware;
 pub use protection::session_identifier;
 pub use redirect::{login_url, make_next_param, safe_next};

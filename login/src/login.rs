@@ -2,16 +2,148 @@
 //! [`login_fresh`], [`login_remembered`], and the session's `next` and
 //! permanence.
 
-use std::time::Duration;
+use std::{rc::Rc, time::Duration};
 
-use actix_session::SessionExt;
+use actix_session::{Session, SessionExt};
 use actix_web::HttpRequest;
 
 use crate::{
-    keys::{NEXT, PERMANENT},
-    state::{as_state, handle, put, take, typed},
+    error::LoginError,
+    ext::LoginExt,
+    keys::{AUTH_HASH, FRESH, FRESH_AT, ID, NEXT, PERMANENT, REMEMBER_SECONDS},
+    remember::payload_with_tag,
+    session::{fresh_flag, put, set_fresh, take},
+    signals::Signal,
+    state::{of_request, typed, LoginState, RememberOp},
     user::User,
 };
+
+fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl<U: User> LoginState<U> {
+    pub(crate) fn login(
+        &self,
+        req: &HttpRequest,
+        user: U,
+        opts: LoginOptions,
+    ) -> Result<bool, LoginError> {
+        let m = &*self.m;
+        self.check_setup(req)?;
+        if !opts.force && !user.is_active() {
+            tracing::info!(user.id = %user.get_id(), "login refused: inactive user");
+            return Ok(false);
+        }
+        let session = req.get_session();
+        let id = user.get_id();
+        put(&session, m.keys.user_id, &id)?;
+        self.wrote_user_id(&session);
+        set_fresh(&session, opts.fresh)?;
+        if m.fresh_max_age.is_some() && opts.fresh {
+            put(&session, FRESH_AT, &now_secs())?;
+        }
+        if m.rules.identifier_follows_login {
+            self.store_identifier(&session, req)?;
+        }
+        let digest = self.auth_digest(&user);
+        match &digest {
+            Some(digest) => put(&session, AUTH_HASH, digest)?,
+            None => take(&session, AUTH_HASH),
+        }
+        if opts.remember {
+            self.remember.set(RememberOp::Set);
+            if let Some(d) = opts.duration {
+                put(&session, REMEMBER_SECONDS, &d.as_secs_f64())?;
+            }
+        }
+        if self.remember.get() == RememberOp::Set {
+            // The cookie is for the last user logged in during the request
+            // (Flask reads the session's id when the response goes out).
+            let payload = match &m.token_loader {
+                Some(_) => user.get_auth_token(),
+                None => Some(payload_with_tag(&id, digest.as_deref())),
+            };
+            if payload.is_none() {
+                tracing::warn!(user.id = %id, "token loader registered but the user has no auth token; remember cookie not set");
+            }
+            let lifetime = self.remember_lifetime(&session, opts.duration);
+            *self.remember_set.borrow_mut() = payload.map(|p| (p, lifetime));
+        }
+        // A session id known before the login is worthless after it.
+        session.renew();
+        tracing::info!(user.id = %id, remember = opts.remember, fresh = opts.fresh, "user logged in");
+        let user = Rc::new(user);
+        self.decide(Some(user.clone()));
+        m.send(Signal::LoggedIn, req, Some(&user));
+        Ok(true)
+    }
+
+    pub(crate) async fn logout(&self, req: &HttpRequest) -> Result<(), LoginError> {
+        let m = &*self.m;
+        // The signal carries the user, who may not be loaded yet.
+        self.ensure_loaded(req).await?;
+        let user = self.user();
+        let session = req.get_session();
+        take(&session, m.keys.user_id);
+        take(&session, FRESH);
+        take(&session, FRESH_AT);
+        take(&session, AUTH_HASH);
+        if m.rules.identifier_follows_login {
+            take(&session, ID);
+        }
+        if self.cookie_sent(req) {
+            self.remember.set(RememberOp::Clear);
+            take(&session, REMEMBER_SECONDS);
+        } else if self.remember.get() == RememberOp::Set {
+            // Logged in and out in one request: there is no user to remember.
+            self.remember.set(RememberOp::Keep);
+        }
+        *self.remember_set.borrow_mut() = None;
+        match &user {
+            Some(u) => {
+                // The id the session had is worthless after the logout too.
+                session.renew();
+                tracing::info!(user.id = %u.get_id(), "user logged out")
+            }
+            None => tracing::debug!("logout without a logged-in user"),
+        }
+        if m.rules.signal_logout_without_user || user.is_some() {
+            m.send(Signal::LoggedOut, req, user.as_deref());
+        }
+        self.decide(None);
+        Ok(())
+    }
+
+    pub(crate) fn confirm(&self, req: &HttpRequest) -> Result<(), LoginError> {
+        let session = req.get_session();
+        set_fresh(&session, true)?;
+        self.store_identifier(&session, req)?;
+        if self.m.fresh_max_age.is_some() {
+            put(&session, FRESH_AT, &now_secs())?;
+        }
+        let user = self.user();
+        self.m.send(Signal::LoginConfirmed, req, user.as_deref());
+        Ok(())
+    }
+
+    /// Whether the session's login is fresh: `_fresh` says so and, with
+    /// [`fresh_max_age`](crate::LoginManagerBuilder::fresh_max_age), it is
+    /// recent enough.
+    pub(crate) fn fresh(&self, session: &Session) -> bool {
+        if !fresh_flag(session) {
+            return false;
+        }
+        match self.m.fresh_max_age {
+            None => true,
+            Some(max) => session
+                .get::<i64>(FRESH_AT)
+                .ok()
+                .flatten()
+                .is_some_and(|at| now_secs().saturating_sub(at) <= max.as_secs() as i64),
+        }
+    }
+}
 
 /// How [`login_user`] logs a user in. The default is Flask-Login's: not
 /// remembered, not forced, fresh, the configured cookie duration.
@@ -110,15 +242,15 @@ impl LoginOptions {
 ///
 /// # Errors
 ///
-/// A 500 error when the app has no [`LoginManager`](crate::LoginManager)
-/// middleware for user type `U`, or the session cannot store the values.
+/// [`LoginError`] when no [`LoginManager`](crate::LoginManager) for user type
+/// `U` handles the request, no `SessionMiddleware` was seen to save an
+/// earlier login, or the session cannot store the values.
 pub fn login_user<U: User>(
     req: &HttpRequest,
     user: U,
     options: LoginOptions,
-) -> actix_web::Result<bool> {
-    let h = typed::<U>(req)?;
-    as_state::<U>(&h).login(req, user, options)
+) -> Result<bool, LoginError> {
+    typed::<U>(req)?.login(req, user, options)
 }
 
 /// Logs the session out: Flask-Login's `logout_user`.
@@ -136,12 +268,15 @@ pub fn login_user<U: User>(
 /// }
 /// ```
 ///
+/// It acts on the request it is given: an admin handler holding another
+/// in-flight request's `HttpRequest` logs that request's session out, and
+/// that request's response deletes its remember cookie.
+///
 /// # Errors
 ///
-/// A 500 error without the middleware, or when the user loader fails.
-pub async fn logout_user(req: &HttpRequest) -> actix_web::Result<()> {
-    let h = handle(req)?;
-    h.0.logout(req).await
+/// [`LoginError`] without the middleware, or when the user loader fails.
+pub async fn logout_user(req: &HttpRequest) -> Result<(), LoginError> {
+    of_request(req)?.logout(req).await
 }
 
 /// Marks the login fresh again after the user re-entered their password:
@@ -161,10 +296,10 @@ pub async fn logout_user(req: &HttpRequest) -> actix_web::Result<()> {
 ///
 /// # Errors
 ///
-/// A 500 error without the middleware.
-pub fn confirm_login(req: &HttpRequest) -> actix_web::Result<()> {
-    let h = handle(req)?;
-    h.0.confirm(req)
+/// [`LoginError`] without the middleware, or when the session cannot store
+/// the values.
+pub fn confirm_login(req: &HttpRequest) -> Result<(), LoginError> {
+    of_request(req)?.confirm(req)
 }
 
 /// Whether the session's login is fresh: made with credentials in this
@@ -175,19 +310,28 @@ pub fn confirm_login(req: &HttpRequest) -> actix_web::Result<()> {
 ///
 /// ```
 /// # use actix_web::HttpRequest;
-/// async fn page(req: HttpRequest) -> String {
-///     format!("fresh={}", actix_login::login_fresh(&req))
+/// async fn page(req: HttpRequest) -> actix_web::Result<String> {
+///     Ok(format!("fresh={}", actix_login::login_fresh(&req)?))
 /// }
 /// ```
-pub fn login_fresh(req: &HttpRequest) -> bool {
-    handle(req).is_ok_and(|h| h.0.is_fresh(req))
+///
+/// # Errors
+///
+/// [`LoginError::NoManager`] when no login manager handles the request: a
+/// `false` there could pass for a real answer.
+pub fn login_fresh(req: &HttpRequest) -> Result<bool, LoginError> {
+    req.login_fresh()
 }
 
 /// Whether the request carries a valid remember cookie that this response
 /// will not delete. Flask-Login's `login_remembered`; like it, this does not
 /// check that the cookie belongs to the current user.
-pub fn login_remembered(req: &HttpRequest) -> bool {
-    handle(req).is_ok_and(|h| h.0.remembered(req))
+///
+/// # Errors
+///
+/// [`LoginError::NoManager`] when no login manager handles the request.
+pub fn login_remembered(req: &HttpRequest) -> Result<bool, LoginError> {
+    req.login_remembered()
 }
 
 /// Takes the `next` URL that [`use_session_for_next`](crate::LoginManagerBuilder::use_session_for_next)
@@ -207,8 +351,8 @@ pub fn take_next(req: &HttpRequest) -> Option<String> {
 ///
 /// # Errors
 ///
-/// A 500 error when the session cannot store the flag.
-pub fn set_permanent(req: &HttpRequest, permanent: bool) -> actix_web::Result<()> {
+/// [`LoginError::Session`] when the session cannot store the flag.
+pub fn set_permanent(req: &HttpRequest, permanent: bool) -> Result<(), LoginError> {
     let session = req.get_session();
     if permanent {
         put(&session, PERMANENT, &true)

@@ -1,51 +1,33 @@
 //! [`LoginManager`]: the settings and callbacks of an application's logins,
 //! built once and shared by every worker.
 
-use std::{net::IpAddr, rc::Rc, sync::Arc, time::Duration};
+use std::{fmt, net::IpAddr, rc::Rc, sync::Arc, time::Duration};
 
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use crate::{
-    config::{CookieSettings, Profile, RememberCookie, SessionProtection},
+    config::{CookieSettings, Profile, RememberCookie, Rules, SessionProtection},
     keys::SessionKeys,
     remember::Signer,
     signals::{Signal, SignalEvent, Subscribers},
+    state::SessionCheck,
     user::{Anonymous, LoaderError, RequestLoader, TokenLoader, User, UserLoader},
 };
 
 type BoxLoad<'a, U> = LocalBoxFuture<'a, Result<Option<U>, LoaderError>>;
 
-/// A load that owns its inputs, and gives the id back with the answer.
-pub(crate) type OwnedLoad<U> = LocalBoxFuture<'static, (String, Result<Option<U>, LoaderError>)>;
+// The three loader traits use `async fn`, which cannot be called through a
+// `dyn`; these object-safe twins box the future so the manager can hold any
+// loader without a type parameter for each.
 
 pub(crate) trait DynUserLoader<U>: Send + Sync {
     fn load<'a>(&'a self, id: &'a str, req: &'a HttpRequest) -> BoxLoad<'a, U>;
-    /// [`UserLoader::load_user_now`].
-    fn load_now(&self, id: &str, req: &HttpRequest) -> Option<Result<Option<U>, LoaderError>>;
-    /// The same load as one `'static` box: what the extractors' fast path
-    /// polls in place, and keeps if the loader is not ready at once.
-    fn load_owned(self: Arc<Self>, id: String, req: HttpRequest) -> OwnedLoad<U>;
 }
 
 impl<L: UserLoader + Send + Sync> DynUserLoader<L::User> for L {
     fn load<'a>(&'a self, id: &'a str, req: &'a HttpRequest) -> BoxLoad<'a, L::User> {
         Box::pin(self.load_user(id, req))
-    }
-
-    fn load_now(
-        &self,
-        id: &str,
-        req: &HttpRequest,
-    ) -> Option<Result<Option<L::User>, LoaderError>> {
-        self.load_user_now(id, req)
-    }
-
-    fn load_owned(self: Arc<Self>, id: String, req: HttpRequest) -> OwnedLoad<L::User> {
-        Box::pin(async move {
-            let answer = self.load_user(&id, &req).await;
-            (id, answer)
-        })
     }
 }
 
@@ -73,13 +55,10 @@ pub(crate) type Handler = Box<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync
 pub(crate) type AnonymousFactory = Box<dyn Fn() -> Rc<dyn Anonymous> + Send + Sync>;
 pub(crate) type Localize = Box<dyn Fn(&str) -> String + Send + Sync>;
 
-/// The settings and callbacks every request of the app shares.
-pub(crate) struct Inner<U> {
+/// What the app configured: every builder setting, as given.
+pub(crate) struct Settings<U> {
     pub(crate) profile: Profile,
     pub(crate) protection: SessionProtection,
-    pub(crate) keys: SessionKeys,
-    pub(crate) cookie: CookieSettings,
-    pub(crate) signer: Signer,
     pub(crate) login_view: Option<String>,
     pub(crate) scope_login_views: Vec<(String, Option<String>)>,
     pub(crate) refresh_view: Option<String>,
@@ -95,14 +74,35 @@ pub(crate) struct Inner<U> {
     pub(crate) anonymous_redirect: String,
     pub(crate) fresh_max_age: Option<Duration>,
     pub(crate) permanent_sessions: bool,
+    pub(crate) exempt_options: Option<bool>,
     pub(crate) trusted_proxies: Vec<IpAddr>,
     pub(crate) anonymous: Option<AnonymousFactory>,
-    pub(crate) loader: Arc<dyn DynUserLoader<U>>,
+    pub(crate) loader: Box<dyn DynUserLoader<U>>,
     pub(crate) request_loader: Option<Box<dyn DynRequestLoader<U>>>,
     pub(crate) token_loader: Option<Box<dyn DynTokenLoader<U>>>,
     pub(crate) unauthorized_handler: Option<Handler>,
     pub(crate) needs_refresh_handler: Option<Handler>,
     pub(crate) signals: Subscribers<U>,
+}
+
+/// The settings and what [`LoginManagerBuilder::build`] derived from them
+/// once: the profile's rules, the session keys, the cookie attributes and
+/// the keyed signer. Every request of the app shares it.
+pub(crate) struct Inner<U> {
+    settings: Settings<U>,
+    pub(crate) rules: Rules,
+    pub(crate) keys: SessionKeys,
+    pub(crate) cookie: CookieSettings,
+    pub(crate) signer: Signer,
+    pub(crate) session_check: SessionCheck,
+}
+
+impl<U> std::ops::Deref for Inner<U> {
+    type Target = Settings<U>;
+
+    fn deref(&self) -> &Settings<U> {
+        &self.settings
+    }
 }
 
 impl<U> Inner<U> {
@@ -127,12 +127,14 @@ impl<U> Inner<U> {
 /// one and finds the session loaded). It is cheap to clone (one `Arc`), and
 /// `Send + Sync`, so build it outside `HttpServer::new` and move clones in.
 ///
-/// The login — [`CurrentUser`](crate::CurrentUser), the guards,
-/// [`login_user`](crate::login_user) and the other functions — is reachable
-/// while the middleware handles the request: in handlers and in middleware
-/// registered before the login manager (inside it), as the session is inside
-/// `SessionMiddleware`. Middleware wrapped outside it, or a task a handler
-/// spawns, gets the 500 that says the login middleware is missing.
+/// The middleware puts each request's login state in the request's
+/// extensions. The login — [`CurrentUser`](crate::CurrentUser), the guards,
+/// [`login_user`](crate::login_user), [`LoginExt`](crate::LoginExt) — is
+/// then reachable wherever that request is: handlers, middleware inside the
+/// manager, tasks spawned with a clone of the `HttpRequest`, routing guards,
+/// and middleware between the manager and `SessionMiddleware`, also after
+/// the response. Outside the manager every call answers
+/// [`LoginError::NoManager`](crate::LoginError::NoManager).
 ///
 /// ```no_run
 /// use actix_login::{CurrentUser, LoginManager, User, login_required, user_loader};
@@ -157,8 +159,7 @@ impl<U> Inner<U> {
 /// #[actix_web::main]
 /// async fn main() -> std::io::Result<()> {
 ///     let secret = std::env::var("SECRET_KEY").expect("SECRET_KEY");
-///     let manager = LoginManager::builder(load_user)
-///         .secret_key(&secret)
+///     let manager = LoginManager::builder(load_user, secret)
 ///         .login_view("/login")
 ///         .build();
 ///     let key = Key::generate();
@@ -199,13 +200,15 @@ impl<U: User> std::fmt::Debug for LoginManager<U> {
 }
 
 impl<U: User> LoginManager<U> {
-    /// Starts building a manager around the user loader (a
-    /// [`#[user_loader]`](crate::user_loader) function or any [`UserLoader`]).
-    pub fn builder<L>(loader: L) -> LoginManagerBuilder<U>
+    /// Starts building a manager around its two required parts: the user
+    /// loader (a [`#[user_loader]`](crate::user_loader) function or any
+    /// [`UserLoader`]) and the app's [`SecretKey`], which signs remember
+    /// cookies.
+    pub fn builder<L>(loader: L, secret: impl Into<SecretKey>) -> LoginManagerBuilder<U>
     where
         L: UserLoader<User = U> + Send + Sync,
     {
-        LoginManagerBuilder::new(Arc::new(loader))
+        LoginManagerBuilder::new(Box::new(loader), secret.into())
     }
 
     /// The compatibility profile in force.
@@ -221,7 +224,7 @@ impl<U: User> LoginManager<U> {
     /// # #[derive(Clone)] struct A; impl User for A { fn get_id(&self) -> String { "1".into() } }
     /// # struct L; impl UserLoader for L { type User = A;
     /// #   async fn load_user(&self, _: &str, _: &actix_web::HttpRequest) -> Result<Option<A>, LoaderError> { Ok(None) } }
-    /// let manager = LoginManager::builder(L).secret_key("deterministic").build();
+    /// let manager = LoginManager::builder(L, "deterministic").build();
     /// assert!(manager.encode_cookie("1").starts_with("1|0e9e6e9855fbe6df"));
     /// assert_eq!(manager.decode_cookie(&manager.encode_cookie("1")).as_deref(), Some("1"));
     /// ```
@@ -237,103 +240,156 @@ impl<U: User> LoginManager<U> {
     }
 }
 
-enum Secret {
+/// The application's secret, which keys the remember cookie's HMAC (Flask's
+/// `SECRET_KEY`): text, or raw bytes with [`SecretKey::bytes`].
+///
+/// A text secret is turned into bytes as the chosen Flask-Login release
+/// does, so the same `SECRET_KEY` string gives the same cookies: Latin-1 in
+/// 0.6.3, UTF-8 in 0.2.4. Read it from the environment or a secret store,
+/// never from source code: anyone who knows it can forge a remember cookie
+/// for any user. Use at least 32 random bytes.
+///
+/// ```
+/// use actix_login::SecretKey;
+/// let text: SecretKey = "a long random string from the environment".into();
+/// let bytes = SecretKey::bytes(vec![7u8; 32]);
+/// # let _ = (text, bytes);
+/// ```
+#[derive(Clone)]
+pub struct SecretKey(SecretRepr);
+
+#[derive(Clone)]
+enum SecretRepr {
     Text(String),
     Bytes(Vec<u8>),
 }
 
-/// Builds a [`LoginManager`]. Every setting has Flask-Login's default.
+impl SecretKey {
+    /// A secret given as raw bytes (Flask's `SECRET_KEY` as `bytes`).
+    pub fn bytes(secret: impl Into<Vec<u8>>) -> Self {
+        SecretKey(SecretRepr::Bytes(secret.into()))
+    }
+
+    /// The key bytes under `profile`'s encoding of text.
+    ///
+    /// # Panics
+    ///
+    /// When the secret is empty (an HMAC under an empty key is forgeable by
+    /// anyone), or when the 0.6.3 profile gets text outside Latin-1, which
+    /// Flask-Login 0.6.3 cannot encode either.
+    fn key_bytes(self, profile: Profile) -> Vec<u8> {
+        let bytes = match self.0 {
+            SecretRepr::Bytes(b) => b,
+            SecretRepr::Text(t) => match profile {
+                Profile::V0_2_4 => t.into_bytes(),
+                Profile::V0_6_3 => t
+                    .chars()
+                    .map(|c| u8::try_from(u32::from(c)).ok())
+                    .collect::<Option<Vec<u8>>>()
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "the secret key has characters outside Latin-1, which Flask-Login \
+                             0.6.3 cannot encode; pass its bytes with SecretKey::bytes(...)"
+                        )
+                    }),
+            },
+        };
+        assert!(
+            !bytes.is_empty(),
+            "LoginManager's secret key is empty: anyone could sign remember cookies. Pass the \
+             app's SECRET_KEY (from the environment, not the source)"
+        );
+        if bytes.len() < 32 {
+            tracing::warn!(
+                len = bytes.len(),
+                "LoginManager's secret key is shorter than 32 bytes: remember cookies are only as \
+                 strong as it; use 32 or more random bytes"
+            );
+        }
+        bytes
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print key material.
+        f.write_str("SecretKey(..)")
+    }
+}
+
+impl From<&str> for SecretKey {
+    fn from(text: &str) -> Self {
+        SecretKey(SecretRepr::Text(text.to_owned()))
+    }
+}
+
+impl From<String> for SecretKey {
+    fn from(text: String) -> Self {
+        SecretKey(SecretRepr::Text(text))
+    }
+}
+
+impl From<&String> for SecretKey {
+    fn from(text: &String) -> Self {
+        SecretKey(SecretRepr::Text(text.clone()))
+    }
+}
+
+/// Builds a [`LoginManager`]. Every optional setting has Flask-Login's
+/// default, stated on its method.
 pub struct LoginManagerBuilder<U: User> {
-    profile: Profile,
-    protection: SessionProtection,
-    secret: Option<Secret>,
+    settings: Settings<U>,
+    secret: SecretKey,
     cookie: RememberCookie,
-    login_view: Option<String>,
-    scope_login_views: Vec<(String, Option<String>)>,
-    refresh_view: Option<String>,
-    login_message: Option<String>,
-    login_message_category: String,
-    needs_refresh_message: Option<String>,
-    needs_refresh_message_category: String,
-    localize: Option<Localize>,
-    next_field: String,
-    use_session_for_next: bool,
-    force_host: Option<String>,
-    json_for_api_clients: bool,
-    anonymous_redirect: String,
-    fresh_max_age: Option<Duration>,
-    permanent_sessions: bool,
-    trusted_proxies: Vec<IpAddr>,
-    anonymous: Option<AnonymousFactory>,
-    loader: Arc<dyn DynUserLoader<U>>,
-    request_loader: Option<Box<dyn DynRequestLoader<U>>>,
-    token_loader: Option<Box<dyn DynTokenLoader<U>>>,
-    unauthorized_handler: Option<Handler>,
-    needs_refresh_handler: Option<Handler>,
-    signals: Subscribers<U>,
 }
 
 impl<U: User> LoginManagerBuilder<U> {
-    fn new(loader: Arc<dyn DynUserLoader<U>>) -> Self {
+    fn new(loader: Box<dyn DynUserLoader<U>>, secret: SecretKey) -> Self {
         LoginManagerBuilder {
-            profile: Profile::default(),
-            protection: SessionProtection::Basic,
-            secret: None,
+            settings: Settings {
+                profile: Profile::default(),
+                protection: SessionProtection::Basic,
+                login_view: None,
+                scope_login_views: Vec::new(),
+                refresh_view: None,
+                login_message: Some("Please log in to access this page.".to_owned()),
+                login_message_category: "message".to_owned(),
+                needs_refresh_message: Some(
+                    "Please reauthenticate to access this page.".to_owned(),
+                ),
+                needs_refresh_message_category: "message".to_owned(),
+                localize: None,
+                next_field: "next".to_owned(),
+                use_session_for_next: false,
+                force_host: None,
+                json_for_api_clients: false,
+                anonymous_redirect: "/".to_owned(),
+                fresh_max_age: None,
+                permanent_sessions: false,
+                exempt_options: None,
+                trusted_proxies: Vec::new(),
+                anonymous: None,
+                loader,
+                request_loader: None,
+                token_loader: None,
+                unauthorized_handler: None,
+                needs_refresh_handler: None,
+                signals: Subscribers::default(),
+            },
+            secret,
             cookie: RememberCookie::default(),
-            login_view: None,
-            scope_login_views: Vec::new(),
-            refresh_view: None,
-            login_message: Some("Please log in to access this page.".to_owned()),
-            login_message_category: "message".to_owned(),
-            needs_refresh_message: Some("Please reauthenticate to access this page.".to_owned()),
-            needs_refresh_message_category: "message".to_owned(),
-            localize: None,
-            next_field: "next".to_owned(),
-            use_session_for_next: false,
-            force_host: None,
-            json_for_api_clients: false,
-            anonymous_redirect: "/".to_owned(),
-            fresh_max_age: None,
-            permanent_sessions: false,
-            trusted_proxies: Vec::new(),
-            anonymous: None,
-            loader,
-            request_loader: None,
-            token_loader: None,
-            unauthorized_handler: None,
-            needs_refresh_handler: None,
-            signals: Subscribers::default(),
         }
     }
 
     /// The Flask-Login release to behave like (default [`Profile::V0_6_3`]).
     pub fn profile(mut self, profile: Profile) -> Self {
-        self.profile = profile;
-        self
-    }
-
-    /// The application's secret, which signs remember cookies (Flask's
-    /// `SECRET_KEY`). Required.
-    ///
-    /// A text secret is turned into bytes as the chosen Flask-Login release
-    /// does, so the same `SECRET_KEY` string gives the same cookies: Latin-1
-    /// in 0.6.3, UTF-8 in 0.2.4. Read it from the environment or a secret
-    /// store, never from source code; anyone who knows it can forge a
-    /// remember cookie for any user.
-    pub fn secret_key(mut self, secret: &str) -> Self {
-        self.secret = Some(Secret::Text(secret.to_owned()));
-        self
-    }
-
-    /// The secret as raw bytes (Flask's `SECRET_KEY` given as `bytes`).
-    pub fn secret_key_bytes(mut self, secret: impl Into<Vec<u8>>) -> Self {
-        self.secret = Some(Secret::Bytes(secret.into()));
+        self.settings.profile = profile;
         self
     }
 
     /// Session protection mode (default [`SessionProtection::Basic`]).
     pub fn session_protection(mut self, mode: SessionProtection) -> Self {
-        self.protection = mode;
+        self.settings.protection = mode;
         self
     }
 
@@ -347,7 +403,7 @@ impl<U: User> LoginManagerBuilder<U> {
     /// or the name of an actix resource (`.name("login")`). Without one,
     /// guarded views answer 401.
     pub fn login_view(mut self, view: impl Into<String>) -> Self {
-        self.login_view = Some(view.into()).filter(|v: &String| !v.is_empty());
+        self.settings.login_view = Some(view.into()).filter(|v: &String| !v.is_empty());
         self
     }
 
@@ -363,8 +419,7 @@ impl<U: User> LoginManagerBuilder<U> {
     /// # #[derive(Clone)] struct A; impl User for A { fn get_id(&self) -> String { "1".into() } }
     /// # struct L; impl UserLoader for L { type User = A;
     /// #   async fn load_user(&self, _: &str, _: &actix_web::HttpRequest) -> Result<Option<A>, LoaderError> { Ok(None) } }
-    /// let manager = LoginManager::builder(L)
-    ///     .secret_key("s")
+    /// let manager = LoginManager::builder(L, "s")
     ///     .login_view("/login")                             // the rest of the app
     ///     .scope_login_view("/admin", Some("/admin/login")) // web::scope("/admin")
     ///     .scope_login_view("/api", None)                   // API: plain 401
@@ -373,7 +428,8 @@ impl<U: User> LoginManagerBuilder<U> {
     /// ```
     pub fn scope_login_view(mut self, prefix: impl Into<String>, view: Option<&str>) -> Self {
         let prefix = prefix.into().trim_end_matches('/').to_owned();
-        self.scope_login_views
+        self.settings
+            .scope_login_views
             .push((prefix, view.map(str::to_owned)));
         self
     }
@@ -381,47 +437,47 @@ impl<U: User> LoginManagerBuilder<U> {
     /// Where logged-in but stale users are sent by fresh-login guards.
     /// Without one they get 401 (403 in the 0.2.4 profile).
     pub fn refresh_view(mut self, view: impl Into<String>) -> Self {
-        self.refresh_view = Some(view.into()).filter(|v: &String| !v.is_empty());
+        self.settings.refresh_view = Some(view.into()).filter(|v: &String| !v.is_empty());
         self
     }
 
     /// The message flashed on the way to the login view; `None` flashes
     /// nothing. Default "Please log in to access this page."
     pub fn login_message(mut self, message: Option<&str>) -> Self {
-        self.login_message = message.filter(|m| !m.is_empty()).map(str::to_owned);
+        self.settings.login_message = message.filter(|m| !m.is_empty()).map(str::to_owned);
         self
     }
 
     /// The flash category of the login message (default `message`).
     pub fn login_message_category(mut self, category: impl Into<String>) -> Self {
-        self.login_message_category = category.into();
+        self.settings.login_message_category = category.into();
         self
     }
 
     /// The message flashed on the way to the refresh view; `None` flashes
     /// nothing. Default "Please reauthenticate to access this page."
     pub fn needs_refresh_message(mut self, message: Option<&str>) -> Self {
-        self.needs_refresh_message = message.filter(|m| !m.is_empty()).map(str::to_owned);
+        self.settings.needs_refresh_message = message.filter(|m| !m.is_empty()).map(str::to_owned);
         self
     }
 
     /// The flash category of the refresh message (default `message`).
     pub fn needs_refresh_message_category(mut self, category: impl Into<String>) -> Self {
-        self.needs_refresh_message_category = category.into();
+        self.settings.needs_refresh_message_category = category.into();
         self
     }
 
     /// Translates the login and refresh messages before they are flashed
     /// (Flask-Login's `localize_callback`).
     pub fn localize(mut self, f: impl Fn(&str) -> String + Send + Sync + 'static) -> Self {
-        self.localize = Some(Box::new(f));
+        self.settings.localize = Some(Box::new(f));
         self
     }
 
     /// The query parameter that carries the page to return to (default
     /// `next`).
     pub fn next_field(mut self, field: impl Into<String>) -> Self {
-        self.next_field = field.into();
+        self.settings.next_field = field.into();
         self
     }
 
@@ -429,14 +485,14 @@ impl<U: User> LoginManagerBuilder<U> {
     /// (Flask-Login's `USE_SESSION_FOR_NEXT`); read it with
     /// [`take_next`](crate::take_next).
     pub fn use_session_for_next(mut self, yes: bool) -> Self {
-        self.use_session_for_next = yes;
+        self.settings.use_session_for_next = yes;
         self
     }
 
     /// Put this host in the login redirect (`//host/login?...`) whatever the
     /// request's `Host` said (Flask-Login's `FORCE_HOST_FOR_REDIRECTS`).
     pub fn force_host_for_redirects(mut self, host: impl Into<String>) -> Self {
-        self.force_host = Some(host.into());
+        self.settings.force_host = Some(host.into());
         self
     }
 
@@ -452,22 +508,21 @@ impl<U: User> LoginManagerBuilder<U> {
     /// # #[derive(Clone)] struct A; impl User for A { fn get_id(&self) -> String { "1".into() } }
     /// # struct L; impl UserLoader for L { type User = A;
     /// #   async fn load_user(&self, _: &str, _: &actix_web::HttpRequest) -> Result<Option<A>, LoaderError> { Ok(None) } }
-    /// let manager = LoginManager::builder(L)
-    ///     .secret_key("s")
+    /// let manager = LoginManager::builder(L, "s")
     ///     .login_view("/login")
     ///     .json_for_api_clients(true) // fetch() with Accept: application/json gets 401 JSON
     ///     .build();
     /// # let _ = manager;
     /// ```
     pub fn json_for_api_clients(mut self, yes: bool) -> Self {
-        self.json_for_api_clients = yes;
+        self.settings.json_for_api_clients = yes;
         self
     }
 
     /// Where [`AnonymousRequired`](crate::AnonymousRequired) sends users who
     /// are already logged in (default `/`).
     pub fn anonymous_required_redirect(mut self, to: impl Into<String>) -> Self {
-        self.anonymous_redirect = to.into();
+        self.settings.anonymous_redirect = to.into();
         self
     }
 
@@ -482,15 +537,14 @@ impl<U: User> LoginManagerBuilder<U> {
     /// #   async fn load_user(&self, _: &str, _: &actix_web::HttpRequest) -> Result<Option<A>, LoaderError> { Ok(None) } }
     /// use std::time::Duration;
     /// // Sensitive pages want a password typed in the last 10 minutes.
-    /// let manager = LoginManager::builder(L)
-    ///     .secret_key("s")
+    /// let manager = LoginManager::builder(L, "s")
     ///     .refresh_view("/reauthenticate")
     ///     .fresh_max_age(Duration::from_secs(600))
     ///     .build();
     /// # let _ = manager;
     /// ```
     pub fn fresh_max_age(mut self, max_age: Duration) -> Self {
-        self.fresh_max_age = Some(max_age);
+        self.settings.fresh_max_age = Some(max_age);
         self
     }
 
@@ -499,7 +553,18 @@ impl<U: User> LoginManagerBuilder<U> {
     /// strong protection acts as basic. Per session, see
     /// [`set_permanent`](crate::set_permanent).
     pub fn permanent_sessions(mut self, yes: bool) -> Self {
-        self.permanent_sessions = yes;
+        self.settings.permanent_sessions = yes;
+        self
+    }
+
+    /// Whether the login guards let `OPTIONS` requests through without a
+    /// login, as Flask-Login ≥ 0.4 does for CORS preflights (default: yes in
+    /// the 0.6.3 profile, no in 0.2.4). An exempt `OPTIONS` is answered by
+    /// the guard itself — `200` with an empty body, as Flask's automatic
+    /// `OPTIONS` response — and never reaches the guarded handler, whose
+    /// side effects must not run for a request nobody logged in to.
+    pub fn exempt_options(mut self, exempt: bool) -> Self {
+        self.settings.exempt_options = Some(exempt);
         self
     }
 
@@ -507,7 +572,7 @@ impl<U: User> LoginManagerBuilder<U> {
     /// believe. Without any, the TCP peer address is used and the header is
     /// ignored, so a client cannot choose the address that is hashed.
     pub fn trusted_proxy(mut self, proxy: IpAddr) -> Self {
-        self.trusted_proxies.push(proxy);
+        self.settings.trusted_proxies.push(proxy);
         self
     }
 
@@ -517,7 +582,7 @@ impl<U: User> LoginManagerBuilder<U> {
         mut self,
         factory: impl Fn() -> A + Send + Sync + 'static,
     ) -> Self {
-        self.anonymous = Some(Box::new(move || Rc::new(factory()) as Rc<dyn Anonymous>));
+        self.settings.anonymous = Some(Box::new(move || Rc::new(factory()) as Rc<dyn Anonymous>));
         self
     }
 
@@ -525,14 +590,14 @@ impl<U: User> LoginManagerBuilder<U> {
     /// bearer tokens), used when the session and the remember cookie give
     /// no user.
     pub fn request_loader<L: RequestLoader<User = U> + Send + Sync>(mut self, loader: L) -> Self {
-        self.request_loader = Some(Box::new(loader));
+        self.settings.request_loader = Some(Box::new(loader));
         self
     }
 
     /// Remember cookies carry [`User::get_auth_token`] (signed) instead of
     /// the id, and this loader turns them back into users.
     pub fn token_loader<L: TokenLoader<User = U> + Send + Sync>(mut self, loader: L) -> Self {
-        self.token_loader = Some(Box::new(loader));
+        self.settings.token_loader = Some(Box::new(loader));
         self
     }
 
@@ -542,7 +607,7 @@ impl<U: User> LoginManagerBuilder<U> {
         mut self,
         f: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
     ) -> Self {
-        self.unauthorized_handler = Some(Box::new(f));
+        self.settings.unauthorized_handler = Some(Box::new(f));
         self
     }
 
@@ -552,7 +617,7 @@ impl<U: User> LoginManagerBuilder<U> {
         mut self,
         f: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
     ) -> Self {
-        self.needs_refresh_handler = Some(Box::new(f));
+        self.settings.needs_refresh_handler = Some(Box::new(f));
         self
     }
 
@@ -564,8 +629,7 @@ impl<U: User> LoginManagerBuilder<U> {
     /// # #[derive(Clone)] struct A; impl User for A { fn get_id(&self) -> String { "1".into() } }
     /// # struct L; impl UserLoader for L { type User = A;
     /// #   async fn load_user(&self, _: &str, _: &actix_web::HttpRequest) -> Result<Option<A>, LoaderError> { Ok(None) } }
-    /// let manager = LoginManager::builder(L)
-    ///     .secret_key("s")
+    /// let manager = LoginManager::builder(L, "s")
     ///     .on(Signal::LoggedIn, |event| {
     ///         println!("{} logged in", event.user.map(|u| u.get_id()).unwrap_or_default())
     ///     })
@@ -577,7 +641,7 @@ impl<U: User> LoginManagerBuilder<U> {
         signal: Signal,
         f: impl Fn(&SignalEvent<'_, U>) + Send + Sync + 'static,
     ) -> Self {
-        self.signals.push(signal, Box::new(f));
+        self.settings.signals.push(signal, Box::new(f));
         self
     }
 
@@ -585,65 +649,29 @@ impl<U: User> LoginManagerBuilder<U> {
     ///
     /// # Panics
     ///
-    /// Without a [`secret_key`](Self::secret_key), or when the 0.6.3 profile
-    /// gets a text secret with characters outside Latin-1 (Flask-Login 0.6.3
-    /// cannot encode it either; pass the bytes instead). Both are
-    /// configuration errors that should stop the app at start-up.
+    /// When the secret is empty, or the 0.6.3 profile gets a text secret
+    /// with characters outside Latin-1 (see [`SecretKey`]): configuration
+    /// errors that should stop the app at start-up.
     pub fn build(self) -> LoginManager<U> {
-        let secret = match self.secret {
-            None => panic!(
-                "LoginManager needs a secret key to sign remember cookies: call \
-                 .secret_key(...) with the app's SECRET_KEY (from the environment, not the source)"
-            ),
-            Some(Secret::Bytes(b)) => b,
-            Some(Secret::Text(t)) => match self.profile {
-                Profile::V0_2_4 => t.into_bytes(),
-                Profile::V0_6_3 => t
-                    .chars()
-                    .map(|c| u8::try_from(u32::from(c)).ok())
-                    .collect::<Option<Vec<u8>>>()
-                    .unwrap_or_else(|| {
-                        panic!(
-                            "the secret key has characters outside Latin-1, which Flask-Login 0.6.3 \
-                             cannot encode; pass its bytes with .secret_key_bytes(...)"
-                        )
-                    }),
-            },
-        };
-        let signer = Signer::new(self.profile, &secret);
-        let mut scope_login_views = self.scope_login_views;
+        let LoginManagerBuilder {
+            mut settings,
+            secret,
+            cookie,
+        } = self;
+        let profile = settings.profile;
+        let signer = Signer::new(profile, &secret.key_bytes(profile));
         // Longest prefix first, so the most specific scope wins.
-        scope_login_views.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        settings
+            .scope_login_views
+            .sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
         LoginManager {
             inner: Arc::new(Inner {
-                profile: self.profile,
-                protection: self.protection,
-                keys: SessionKeys::for_profile(self.profile),
-                cookie: self.cookie.resolve(self.profile),
+                rules: Rules::of(profile, settings.exempt_options),
+                keys: SessionKeys::for_profile(profile),
+                cookie: cookie.resolve(profile),
                 signer,
-                login_view: self.login_view,
-                scope_login_views,
-                refresh_view: self.refresh_view,
-                login_message: self.login_message,
-                login_message_category: self.login_message_category,
-                needs_refresh_message: self.needs_refresh_message,
-                needs_refresh_message_category: self.needs_refresh_message_category,
-                localize: self.localize,
-                next_field: self.next_field,
-                use_session_for_next: self.use_session_for_next,
-                force_host: self.force_host,
-                json_for_api_clients: self.json_for_api_clients,
-                anonymous_redirect: self.anonymous_redirect,
-                fresh_max_age: self.fresh_max_age,
-                permanent_sessions: self.permanent_sessions,
-                trusted_proxies: self.trusted_proxies,
-                anonymous: self.anonymous,
-                loader: self.loader,
-                request_loader: self.request_loader,
-                token_loader: self.token_loader,
-                unauthorized_handler: self.unauthorized_handler,
-                needs_refresh_handler: self.needs_refresh_handler,
-                signals: self.signals,
+                session_check: SessionCheck::default(),
+                settings,
             }),
         }
     }

@@ -1,32 +1,32 @@
-//! The actix middleware: makes each request's login reachable while the
-//! request is handled ([`scope`](crate::scope)), and on the way out sets or
-//! deletes the remember cookie.
+//! The actix middleware: puts each request's [`LoginState`] in the request's
+//! extensions, and on the way out sets or deletes the remember cookie.
+//!
+//! One request, top to bottom: [`LoginMiddleware::call`] adds the state (no
+//! I/O, no hashing; in the 0.2.4 profile it also loads the user before the
+//! handler, as Flask-Login 0.2.4 did) → whatever asks for the user loads it
+//! once ([`LoginState::ensure_loaded`]: session, remember cookie, request
+//! loader, with session protection) → [`LoginFuture`] writes the remember
+//! cookie the login asked for ([`LoginState::write_remember_cookie`]).
 
 use std::{
     future::{ready, Future, Ready},
     pin::Pin,
     rc::Rc,
+    sync::Arc,
     task::{Context, Poll},
-    time::Duration,
 };
 
 use actix_session::SessionExt;
 use actix_web::{
     body::MessageBody,
     dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform},
-    http::header::{HeaderValue, SET_COOKIE},
-    Error,
+    Error, HttpMessage,
 };
 use futures_util::future::{Either, LocalBoxFuture};
 
 use crate::{
-    keys::{AUTH_HASH, REMEMBER_SECONDS},
     manager::{Inner, LoginManager},
-    remember::{
-        delete_cookie_header, payload_with_tag, read_cookie, set_cookie_header, split_auth_tag,
-    },
-    scope::{Scope, SourceId},
-    state::{get_string, LoginState, RememberOp, StatePool},
+    state::{LoginState, RequestLogin},
     user::User,
 };
 
@@ -43,11 +43,9 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        let pool = Rc::new(StatePool::new(self.inner.clone()));
         ready(Ok(LoginMiddleware {
             service: Rc::new(service),
-            source: Rc::new(SourceId::register(pool.clone())),
-            pool,
+            m: self.inner.clone(),
         }))
     }
 }
@@ -55,8 +53,7 @@ where
 /// The service [`LoginManager`] wraps around an app's services.
 pub struct LoginMiddleware<S, U: User> {
     service: Rc<S>,
-    pool: Rc<StatePool<U>>,
-    source: Rc<SourceId>,
+    m: Arc<Inner<U>>,
 }
 
 type EagerFuture<B> = LocalBoxFuture<'static, Result<ServiceResponse<B>, Error>>;
@@ -74,55 +71,53 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let future = |fut: Either<S::Future, EagerFuture<B>>, scope| LoginFuture {
-            fut,
-            scope,
-            pool: self.pool.clone(),
-        };
         #[cfg(feature = "test-helpers")]
-        if let Err(err) = crate::testing::apply(&req, &self.pool.m) {
-            return future(
-                Either::Right(Box::pin(async move { Err(err) })),
-                self.source.scope(),
-            );
+        let test_login = crate::testing::apply(&req, &self.m);
+        let eager = self.m.rules.eager_load;
+        // Only the eager profile needs the session's state at entry, to tell
+        // a misordered `.wrap()` (see `LoginState::check_setup`).
+        let entry_empty = eager && req.get_session().entries().is_empty();
+        let state = Rc::new(LoginState::new(self.m.clone(), entry_empty));
+        // An inner manager (on a scope) shadows an outer one for the
+        // requests it handles, and gives it back on the way out.
+        let outer = req.extensions_mut().insert(RequestLogin(state.clone()));
+        #[cfg(feature = "test-helpers")]
+        if let Err(err) = test_login {
+            let failed: EagerFuture<B> = Box::pin(async move { Err(err.into()) });
+            return LoginFuture::new(Either::Right(failed), state, outer);
         }
-        if !self.pool.m.profile.eager() {
-            // The common path: no loading, no hashing, no boxing, nothing
-            // put in the request. The state is made when something asks —
-            // possibly already in an inner middleware's synchronous `call`.
-            let mut scope = self.source.scope();
-            let fut = scope.enter(|| self.service.call(req));
-            return future(Either::Left(fut), scope);
+        if !eager {
+            return LoginFuture::new(Either::Left(self.service.call(req)), state, outer);
         }
         // Flask-Login 0.2.4 loads the user before every request.
-        let entry_empty = req.get_session().entries().is_empty();
-        let state = self.pool.take(entry_empty);
-        let scope = self.source.scope_with(state.clone());
         let service = self.service.clone();
-        let eager: EagerFuture<B> = Box::pin(async move {
-            let http = req.request().clone();
+        let load = state.clone();
+        let fut: EagerFuture<B> = Box::pin(async move {
             // A failing loader answers 500 before the handler runs; the
             // error skips the session middleware's save, so the session
             // stays as it was.
-            state.ensure_loaded(&http).await?;
-            // Only the scope holds the state now, so the pool can take it
-            // back when the response is done.
-            drop((http, state));
+            load.ensure_loaded(req.request()).await?;
             service.call(req).await
         });
-        future(Either::Right(eager), scope)
+        LoginFuture::new(Either::Right(fut), state, outer)
     }
 }
 
 pin_project_lite::pin_project! {
-    /// The response future of [`LoginMiddleware`]: the inner service's, run
-    /// as this request's login scope, then the remember cookie.
+    /// The response future of [`LoginMiddleware`]: the inner service's, then
+    /// the remember cookie.
     #[doc(hidden)]
     pub struct LoginFuture<F, U: User> {
         #[pin]
         fut: F,
-        scope: Scope,
-        pool: Rc<StatePool<U>>,
+        state: Rc<LoginState<U>>,
+        outer: Option<RequestLogin>,
+    }
+}
+
+impl<F, U: User> LoginFuture<F, U> {
+    fn new(fut: F, state: Rc<LoginState<U>>, outer: Option<RequestLogin>) -> Self {
+        LoginFuture { fut, state, outer }
     }
 }
 
@@ -135,105 +130,17 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let fut = this.fut;
-        // On an error the scope's drop frees the request's state.
-        let mut res = match this.scope.enter(|| fut.poll(cx)) {
+        let mut res = match this.fut.poll(cx) {
             Poll::Ready(Ok(res)) => res,
             other => return other,
         };
-        // Only a request whose login was asked for can have set or cleared
-        // the cookie; refreshing needs no state.
-        let state = this
-            .scope
-            .finish()
-            .and_then(|s| s.into_any().downcast::<LoginState<U>>().ok());
-        match state {
-            Some(state) => {
-                write_remember_cookie(&state, &mut res);
-                this.pool.give_back(state);
-            }
-            None if this.pool.m.cookie.refresh_each_request => {
-                let m = &*this.pool.m;
-                if let Some(header) = refreshed_cookie(m, None, &res) {
-                    append_cookie(m, &header, &mut res);
-                }
-            }
-            None => {}
+        this.state.write_remember_cookie(&mut res);
+        // The state stays in the request, so middleware outside this one
+        // can still read the login after the response — unless an outer
+        // manager's state was shadowed, which is given back.
+        if let Some(outer) = this.outer.take() {
+            res.request().extensions_mut().insert(outer);
         }
         Poll::Ready(Ok(res))
     }
-}
-
-/// Sets or deletes the remember cookie as the request's login asked.
-fn write_remember_cookie<U: User, B>(state: &LoginState<U>, res: &mut ServiceResponse<B>) {
-    let m = &*state.m;
-    let header = match state.remember.get() {
-        RememberOp::Clear => delete_cookie_header(&m.cookie, m.profile),
-        RememberOp::Set => match &*state.remember_set.borrow() {
-            Some((payload, lifetime)) => {
-                set_cookie_header(&m.cookie, m.profile, &m.signer.encode(payload), *lifetime)
-            }
-            None => return,
-        },
-        RememberOp::Keep if m.cookie.refresh_each_request => {
-            match refreshed_cookie(m, Some(state), res) {
-                Some(header) => header,
-                None => return,
-            }
-        }
-        RememberOp::Keep => return,
-    };
-    append_cookie(m, &header, res);
-}
-
-fn append_cookie<U, B>(m: &Inner<U>, header: &str, res: &mut ServiceResponse<B>) {
-    match HeaderValue::from_str(header) {
-        Ok(value) => {
-            res.headers_mut().append(SET_COOKIE, value);
-        }
-        Err(_) => tracing::error!(
-            cookie = %m.cookie.name,
-            "remember cookie name or attributes are not a valid header; not sent"
-        ),
-    }
-}
-
-/// Refresh-each-request: a new expiry for a request that carried a valid
-/// remember cookie for the session's user, so a login without "remember me"
-/// never gets one (upstream #824).
-fn refreshed_cookie<U: User, B>(
-    m: &Inner<U>,
-    state: Option<&LoginState<U>>,
-    res: &ServiceResponse<B>,
-) -> Option<String> {
-    let req = res.request();
-    let value = read_cookie(req.headers(), &m.cookie.name, m.profile)?;
-    let payload = m.signer.decode(&value)?;
-    let session = req.get_session();
-    if m.token_loader.is_none() {
-        let (id, _) = split_auth_tag(payload);
-        if get_string(&session, m.keys.user_id).as_deref() != Some(id) {
-            return None;
-        }
-    }
-    let payload = match &m.token_loader {
-        // A token cookie is re-issued only when the user was loaded.
-        Some(_) => state?.user()?.get_auth_token()?,
-        None => {
-            let id = get_string(&session, m.keys.user_id)?;
-            payload_with_tag(&id, get_string(&session, AUTH_HASH).as_deref())
-        }
-    };
-    let lifetime = session
-        .get::<f64>(REMEMBER_SECONDS)
-        .ok()
-        .flatten()
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-        .unwrap_or(m.cookie.duration);
-    Some(set_cookie_header(
-        &m.cookie,
-        m.profile,
-        &m.signer.encode(&payload),
-        lifetime,
-    ))
 }

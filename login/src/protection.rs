@@ -10,11 +10,94 @@
 
 use std::{net::IpAddr, rc::Rc};
 
+use actix_session::Session;
 use actix_web::{http::header, HttpRequest};
 use md5::{Digest, Md5};
 use sha2::Sha512;
 
-use crate::{remember::hex, Profile};
+use crate::{
+    error::LoginError,
+    keys::{FRESH, ID, PERMANENT},
+    remember::hex,
+    session::{get_bool, put},
+    signals::Signal,
+    state::LoginState,
+    user::User,
+    Profile, SessionProtection,
+};
+
+impl<U: User> LoginState<U> {
+    /// This request's identifier, as stored in the session.
+    pub(crate) fn identifier(&self, req: &HttpRequest) -> Rc<str> {
+        stored_identifier(req, self.m.profile, &self.m.trusted_proxies)
+    }
+
+    /// Stores this request's identifier, for session protection to compare
+    /// later. Without protection nothing ever reads it, so it is not stored.
+    pub(crate) fn store_identifier(
+        &self,
+        session: &Session,
+        req: &HttpRequest,
+    ) -> Result<(), LoginError> {
+        if self.m.protection == SessionProtection::Off {
+            return Ok(());
+        }
+        put(session, ID, &*self.identifier(req))
+    }
+
+    fn permanent(&self, session: &Session) -> bool {
+        self.m.permanent_sessions || get_bool(session, PERMANENT) == Some(true)
+    }
+
+    /// Session protection, run when the user is loaded: compares this
+    /// request's identifier with the session's. Returns `true` when strong
+    /// protection dropped the login.
+    ///
+    /// 0.6.3 checks a non-empty session only and never stores a missing
+    /// identifier; 0.2.4 (which runs before every request) stores a missing
+    /// one. On a mismatch, basic protection (or a permanent session) marks
+    /// the login stale; strong protection logs the session out (0.2.4:
+    /// clears it) and deletes the remember cookie the request carried.
+    pub(crate) fn protect(&self, req: &HttpRequest, session: &Session) -> Result<bool, LoginError> {
+        let m = &*self.m;
+        let eager = m.rules.eager_load;
+        if m.protection == SessionProtection::Off || (!eager && session.entries().is_empty()) {
+            return Ok(false);
+        }
+        let ident = self.identifier(req);
+        let stored = session
+            .entries()
+            .get(ID)
+            .map(|raw| stored_matches(Some(raw), &ident));
+        match stored {
+            None if eager => {
+                put(session, ID, &*ident)?;
+                return Ok(false);
+            }
+            Some(true) => return Ok(false),
+            _ => {}
+        }
+        if m.protection == SessionProtection::Basic || self.permanent(session) {
+            if get_bool(session, FRESH) != Some(false) {
+                put(session, FRESH, &false)?;
+            }
+            tracing::info!("session protection: identifier changed, login marked non-fresh");
+            m.send(Signal::SessionProtected, req, None);
+            return Ok(false);
+        }
+        if eager {
+            session.clear();
+            if self.cookie_sent(req) {
+                self.remember.set(crate::state::RememberOp::Clear);
+            }
+        } else {
+            self.forget_login(req, session);
+        }
+        tracing::info!("session protection: identifier changed, session logged out (strong)");
+        m.send(Signal::SessionProtected, req, None);
+        Ok(true)
+    }
+}
 
 /// The client address session protection hashes: the peer address, or, when
 /// the peer is a trusted proxy, the right-most `X-Forwarded-For` entry that
@@ -60,7 +143,7 @@ pub(crate) fn client_addr(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAdd
 ///   written `None`.
 ///
 /// Header bytes are read as Latin-1 and hashed as UTF-8, as WSGI does. The
-/// address is the one [`client_addr`] chose, never a raw header.
+/// address is the peer's (or, behind trusted proxies, the client they name), never a raw header.
 ///
 /// ```
 /// use actix_login::{session_identifier, Profile};

@@ -9,12 +9,215 @@
 //! not protect against (there is no expiry inside the value, a stolen cookie
 //! stays valid until the secret changes) is in SECURITY.md.
 
+use std::time::Duration;
+
+use actix_session::{Session, SessionExt};
+use actix_web::{
+    dev::ServiceResponse,
+    http::header::{HeaderValue, SET_COOKIE},
+    HttpRequest,
+};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::Sha512;
 use subtle::ConstantTimeEq;
 
-use crate::Profile;
+use crate::{
+    error::LoginError,
+    keys::{AUTH_HASH, FRESH, REMEMBER_SECONDS},
+    session::{get_string, put},
+    signals::Signal,
+    state::{LoginState, RememberOp},
+    user::{LoaderError, User},
+    Profile,
+};
+
+/// What a verified remember cookie names.
+enum CookieUser<U> {
+    /// Refused: an auth-hash tag that does not match, or an untagged cookie
+    /// for a user who has an auth hash.
+    Rejected,
+    /// The loader's answer for the cookie's id.
+    Loaded(Option<U>, String),
+}
+
+impl<U: User> LoginState<U> {
+    /// Restores the user from the remember cookie: `None` when the request
+    /// has none, `Some(None)` for a forged or malformed one (logged without
+    /// its value) or one whose user is gone.
+    ///
+    /// A restored user is written into the session as a stale login, and the
+    /// session id is renewed: an id planted in the browser before (session
+    /// fixation) is worthless after.
+    pub(crate) async fn restore_from_cookie(
+        &self,
+        req: &HttpRequest,
+        session: &Session,
+    ) -> Result<Option<Option<U>>, LoginError> {
+        let m = &*self.m;
+        let Some(value) = read_cookie(req.headers(), &m.cookie.name, m.profile) else {
+            return Ok(None);
+        };
+        let Some(payload) = m.signer.decode(&value) else {
+            tracing::debug!(cookie = %m.cookie.name, "rejected a remember cookie with a bad signature");
+            return Ok(Some(None));
+        };
+        let (user, id) = match &m.token_loader {
+            Some(tl) => {
+                let user = tl
+                    .load(payload, req)
+                    .await
+                    .map_err(LoaderError::into_login_error)?;
+                let Some(user) = user else {
+                    return Ok(Some(None));
+                };
+                let id = user.get_id();
+                (Some(user), id)
+            }
+            None => match self.user_of_payload(payload, req).await? {
+                CookieUser::Rejected => return Ok(Some(None)),
+                CookieUser::Loaded(user, id) => (user, id),
+            },
+        };
+        if user.is_none() && m.rules.forget_cookie_of_unknown_user {
+            // 0.2.4 stores the id, reloads, finds no user and logs out,
+            // which deletes the cookie.
+            self.remember.set(RememberOp::Clear);
+            return Ok(Some(None));
+        }
+        // Flask-Login writes these before calling the loader; they are
+        // written after it answered, so a failing loader changes nothing.
+        put(session, m.keys.user_id, &id)?;
+        self.wrote_user_id(session);
+        put(session, FRESH, &false)?;
+        if let Some(u) = &user {
+            if m.rules.identifier_follows_login {
+                // Upstream #685: without the identifier, the next request
+                // would trip session protection (DIFFERENCES.md F1).
+                self.store_identifier(session, req)?;
+            }
+            if let Some(digest) = self.auth_digest(u) {
+                put(session, AUTH_HASH, &digest)?;
+            }
+            session.renew();
+            tracing::info!(user.id = %id, "user restored from the remember cookie");
+            m.send(Signal::LoadedFromCookie, req, Some(u));
+        }
+        Ok(Some(user))
+    }
+
+    /// The user a verified cookie payload names. The payload is the id, or
+    /// — for users with a [`session_auth_hash`](User::session_auth_hash) —
+    /// the id, `|~` and a tag of that hash. A tag is honoured only if the
+    /// user it names has an auth hash with that tag; otherwise the whole
+    /// payload is the id, as in Flask-Login. So an id that merely ends like
+    /// a tag (`admin|~0123456789abcdef`) never logs in `admin`.
+    async fn user_of_payload(
+        &self,
+        payload: &str,
+        req: &HttpRequest,
+    ) -> Result<CookieUser<U>, LoginError> {
+        if let (id, Some(tag)) = split_auth_tag(payload) {
+            if let Some(user) = self.call_loader(id, req).await? {
+                if let Some(digest) = self.auth_digest(&user) {
+                    let want = &digest.as_bytes()[..AUTH_TAG_LEN];
+                    if bool::from(tag.as_bytes().ct_eq(want)) {
+                        return Ok(CookieUser::Loaded(Some(user), id.to_owned()));
+                    }
+                    tracing::info!(user.id = %id, "remember cookie predates a credential change: ignored");
+                    return Ok(CookieUser::Rejected);
+                }
+            }
+        }
+        let user = self.call_loader(payload, req).await?;
+        if let Some(u) = &user {
+            if self.auth_digest(u).is_some() {
+                // Issued before the user had an auth hash, or forged from an
+                // untagged one: either way it cannot prove the credentials.
+                tracing::info!(user.id = %payload, "untagged remember cookie for a user with an auth hash: ignored");
+                return Ok(CookieUser::Rejected);
+            }
+        }
+        Ok(CookieUser::Loaded(user, payload.to_owned()))
+    }
+
+    /// How long a remember cookie issued now lives: this login's duration,
+    /// else the one stored in the session at login, else the configured one.
+    pub(crate) fn remember_lifetime(
+        &self,
+        session: &Session,
+        this_login: Option<Duration>,
+    ) -> Duration {
+        this_login
+            .or_else(|| {
+                session
+                    .get::<f64>(REMEMBER_SECONDS)
+                    .ok()
+                    .flatten()
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            })
+            .unwrap_or(self.m.cookie.duration)
+    }
+
+    /// On the way out: sets or deletes the remember cookie as the request's
+    /// login asked, or refreshes it (refresh-each-request).
+    pub(crate) fn write_remember_cookie<B>(&self, res: &mut ServiceResponse<B>) {
+        let m = &*self.m;
+        let header = match self.remember.get() {
+            RememberOp::Clear => delete_cookie_header(&m.cookie, m.profile),
+            RememberOp::Set => match &*self.remember_set.borrow() {
+                Some((payload, lifetime)) => {
+                    set_cookie_header(&m.cookie, m.profile, &m.signer.encode(payload), *lifetime)
+                }
+                None => return,
+            },
+            RememberOp::Keep if m.cookie.refresh_each_request => {
+                match self.refreshed_cookie(res.request()) {
+                    Some(header) => header,
+                    None => return,
+                }
+            }
+            RememberOp::Keep => return,
+        };
+        match HeaderValue::from_str(&header) {
+            Ok(value) => {
+                res.headers_mut().append(SET_COOKIE, value);
+            }
+            Err(_) => tracing::error!(
+                cookie = %m.cookie.name,
+                "remember cookie name or attributes are not a valid header; not sent"
+            ),
+        }
+    }
+
+    /// Refresh-each-request: a new expiry for a request that carried a valid
+    /// remember cookie for the session's user, so a login without "remember
+    /// me" never gets one (upstream #824).
+    fn refreshed_cookie(&self, req: &HttpRequest) -> Option<String> {
+        let m = &*self.m;
+        let value = read_cookie(req.headers(), &m.cookie.name, m.profile)?;
+        let payload = m.signer.decode(&value)?;
+        let session = req.get_session();
+        let payload = match &m.token_loader {
+            // A token cookie is re-issued only when the user was loaded.
+            Some(_) => self.user()?.get_auth_token()?,
+            None => {
+                let id = get_string(&session, m.keys.user_id)?;
+                if split_auth_tag(payload).0 != id {
+                    return None;
+                }
+                payload_with_tag(&id, get_string(&session, AUTH_HASH).as_deref())
+            }
+        };
+        let lifetime = self.remember_lifetime(&session, None);
+        Some(set_cookie_header(
+            &m.cookie,
+            m.profile,
+            &m.signer.encode(&payload),
+            lifetime,
+        ))
+    }
+}
 
 /// The HMAC used for the remember cookie's digest, keyed once per app.
 ///
@@ -67,42 +270,28 @@ impl Signer {
         }
     }
 
-    /// Writes the lowercase hex digest of `payload` into a 128-byte buffer and
-    /// returns the used part.
-    fn digest_hex<'b>(&self, payload: &[u8], buf: &'b mut [u8; 128]) -> &'b [u8] {
-        fn fill(out: &mut [u8], bytes: &[u8]) {
-            for (i, b) in bytes.iter().enumerate() {
-                out[2 * i] = HEX[(b >> 4) as usize];
-                out[2 * i + 1] = HEX[(b & 15) as usize];
-            }
-        }
+    /// Appends the lowercase hex HMAC of `payload` to `out`.
+    fn mac_hex(&self, payload: &[u8], out: &mut String) {
         match self {
             Signer::Sha1(mac) => {
                 let mut mac = mac.clone();
                 mac.update(payload);
-                let bytes = mac.finalize().into_bytes();
-                fill(&mut buf[..40], &bytes);
-                &buf[..40]
+                hex_into(&mac.finalize().into_bytes(), out);
             }
             Signer::Sha512(mac) => {
                 let mut mac = mac.clone();
                 mac.update(payload);
-                let bytes = mac.finalize().into_bytes();
-                fill(&mut buf[..], &bytes);
-                &buf[..]
+                hex_into(&mac.finalize().into_bytes(), out);
             }
         }
     }
 
     /// `payload|hexdigest`: Flask-Login's `encode_cookie`.
     pub(crate) fn encode(&self, payload: &str) -> String {
-        let mut buf = [0u8; 128];
-        let digest = self.digest_hex(payload.as_bytes(), &mut buf);
-        let mut out = String::with_capacity(payload.len() + 1 + digest.len());
+        let mut out = String::with_capacity(payload.len() + 1 + 128);
         out.push_str(payload);
         out.push('|');
-        // The digest is ASCII hex by construction.
-        out.extend(digest.iter().map(|&b| b as char));
+        self.mac_hex(payload.as_bytes(), &mut out);
         out
     }
 
@@ -519,12 +708,12 @@ impl Signer {
     /// secret and domain-separated from cookie digests, so it reveals nothing
     /// about the hash and cannot be replayed as a cookie signature.
     pub(crate) fn auth_digest(&self, auth_hash: &[u8]) -> String {
-        let mut buf = [0u8; 128];
         let mut input = Vec::with_capacity(auth_hash.len() + 32);
         input.extend_from_slice(b"actix-login session auth hash\0");
         input.extend_from_slice(auth_hash);
-        let d = self.digest_hex(&input, &mut buf);
-        String::from_utf8_lossy(d).into_owned()
+        let mut out = String::with_capacity(128);
+        self.mac_hex(&input, &mut out);
+        out
     }
 }
 
@@ -565,7 +754,7 @@ pub(crate) fn set_cookie_header(
     c: &crate::config::CookieSettings,
     profile: Profile,
     value: &str,
-    lifetime: std::time::Duration,
+    lifetime: Duration,
 ) -> String {
     let now = chrono::Utc::now();
     let expires = chrono::Duration::from_std(lifetime)

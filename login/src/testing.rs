@@ -16,9 +16,10 @@ use actix_session::SessionExt;
 use actix_web::{dev::ServiceRequest, HttpMessage};
 
 use crate::{
+    error::LoginError,
     keys::{FRESH_AT, ID},
     protection::stored_identifier,
-    state::{put, set_fresh},
+    session::{put, set_fresh},
     SessionProtection,
 };
 
@@ -66,7 +67,7 @@ static USED: AtomicBool = AtomicBool::new(false);
 pub(crate) fn apply<U: crate::User>(
     req: &ServiceRequest,
     m: &crate::manager::Inner<U>,
-) -> Result<(), actix_web::Error> {
+) -> Result<(), LoginError> {
     if !USED.load(Ordering::Relaxed) {
         return Ok(());
     }
@@ -77,13 +78,13 @@ pub(crate) fn apply<U: crate::User>(
 fn apply_marker<U: crate::User>(
     req: &ServiceRequest,
     m: &crate::manager::Inner<U>,
-) -> Result<(), actix_web::Error> {
+) -> Result<(), LoginError> {
     let Some(login) = req.extensions_mut().remove::<TestLogin>() else {
         return Ok(());
     };
     let session = req.get_session();
     put(&session, m.keys.user_id, &login.id)?;
-    set_fresh(&session, m.keys.user_id, login.fresh)?;
+    set_fresh(&session, login.fresh)?;
     if login.fresh && m.fresh_max_age.is_some() {
         put(&session, FRESH_AT, &chrono::Utc::now().timestamp())?;
     }
@@ -94,5 +95,7 @@ fn apply_marker<U: crate::User>(
             &*stored_identifier(req.request(), m.profile, &m.trusted_proxies),
         )?;
     }
+    // As at any login: a session id known before it is worthless after.
+    session.renew();
     Ok(())
 }

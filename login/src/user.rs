@@ -140,22 +140,8 @@ impl LoaderError {
         self.0.to_string()
     }
 
-    pub(crate) fn into_response_error(self) -> actix_web::Error {
-        tracing::error!(error = %self.0, "user loader failed; answering 500 and keeping the session");
-        actix_web::error::InternalError::from_response(
-            LoaderFailed(self.0.to_string()),
-            actix_web::HttpResponse::InternalServerError().finish(),
-        )
-        .into()
-    }
-}
-
-#[derive(Debug)]
-struct LoaderFailed(String);
-
-impl fmt::Display for LoaderFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "user loader failed: {}", self.0)
+    pub(crate) fn into_login_error(self) -> crate::LoginError {
+        crate::LoginError::Loader(self.0.to_string()).logged()
     }
 }
 
@@ -167,7 +153,11 @@ impl fmt::Display for LoaderFailed {
 /// this impl for an `async fn`; implementing it by hand is the same thing.
 ///
 /// Return `Ok(None)` for an id that no longer names a user (the request is
-/// anonymous), and `Err` for a failure (the request is answered 500).
+/// anonymous), and `Err` for a failure (the request is answered 500 and the
+/// session is kept).
+///
+/// It is called at most once per request, and only when something asks for
+/// the user ([`CurrentUser`](crate::CurrentUser), a guard, a logout).
 ///
 /// ```
 /// use actix_login::{LoaderError, User, UserLoader};
@@ -198,42 +188,6 @@ pub trait UserLoader: 'static {
         id: &str,
         req: &HttpRequest,
     ) -> impl Future<Output = Result<Option<Self::User>, LoaderError>>;
-
-    /// The same answer without waiting, for loaders that never wait (an
-    /// in-memory map, a synchronous cache): the request then needs no loader
-    /// future at all. `None`, the default, means "call
-    /// [`load_user`](Self::load_user)"; when this returns `Some`,
-    /// `load_user` is not called. [`#[user_loader]`](crate::user_loader) on a
-    /// plain (not `async`) `fn` provides it.
-    ///
-    /// ```
-    /// use actix_login::{LoaderError, User, UserLoader};
-    /// use actix_web::HttpRequest;
-    ///
-    /// #[derive(Clone)]
-    /// struct Account { id: String }
-    /// impl User for Account { fn get_id(&self) -> String { self.id.clone() } }
-    ///
-    /// struct Admins;
-    ///
-    /// impl UserLoader for Admins {
-    ///     type User = Account;
-    ///     async fn load_user(&self, id: &str, req: &HttpRequest) -> Result<Option<Account>, LoaderError> {
-    ///         self.load_user_now(id, req).unwrap_or(Ok(None))
-    ///     }
-    ///     fn load_user_now(&self, id: &str, _: &HttpRequest) -> Option<Result<Option<Account>, LoaderError>> {
-    ///         Some(Ok((id == "root").then(|| Account { id: id.to_owned() })))
-    ///     }
-    /// }
-    /// ```
-    fn load_user_now(
-        &self,
-        id: &str,
-        req: &HttpRequest,
-    ) -> Option<Result<Option<Self::User>, LoaderError>> {
-        let _ = (id, req);
-        None
-    }
 }
 
 /// Loads a user from the request itself when the session has none: API keys,

@@ -200,8 +200,7 @@ pub async fn start(config: DemoConfig) -> io::Result<Started> {
 
 /// The login manager, as the example configures it.
 fn login_manager(config: &DemoConfig) -> LoginManager<Account> {
-    let mut builder = LoginManager::builder(pages::load_user)
-        .secret_key(&config.secret_key)
+    let mut builder = LoginManager::builder(pages::load_user, &config.secret_key)
         .login_view("/login")
         .refresh_view("/reauthenticate")
         .login_message_category("info")

@@ -146,8 +146,8 @@ fn render(
             username => a.username.clone(),
             display_name => a.display_name.clone(),
         }),
-        fresh => login_fresh(req),
-        remembered => login_remembered(req),
+        fresh => login_fresh(req)?,
+        remembered => login_remembered(req)?,
         flashes,
         csrf_token,
         ..extra
@@ -374,7 +374,7 @@ async fn settings(
             .by_id(account.id)
             .map_err(ErrorInternalServerError)?
             .ok_or_else(|| ErrorInternalServerError("account vanished"))?;
-        let remember = login_remembered(&req);
+        let remember = login_remembered(&req)?;
         login_user(&req, updated, LoginOptions::new().remember(remember))?;
         flash(
             &req,

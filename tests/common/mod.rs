@@ -286,8 +286,7 @@ impl actix_login::TokenLoader for TableTokenLoader {
 /// The upstream fixture's manager settings: secret "deterministic", session
 /// protection off, remember cookie named "remember".
 pub fn builder() -> LoginManagerBuilder<TestUser> {
-    LoginManager::builder(load_user)
-        .secret_key(SECRET)
+    LoginManager::builder(load_user, SECRET)
         .session_protection(SessionProtection::Off)
         .remember_cookie(RememberCookie::new().name(REMEMBER_COOKIE))
 }
@@ -486,12 +485,12 @@ async fn whoami(user: CurrentUser<TestUser>) -> HttpResponse {
     )
 }
 
-async fn is_fresh(req: HttpRequest) -> HttpResponse {
-    text(py_bool(login_fresh(&req)))
+async fn is_fresh(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    Ok(text(py_bool(login_fresh(&req)?)))
 }
 
-async fn is_remembered(req: HttpRequest) -> HttpResponse {
-    text(py_bool(login_remembered(&req)))
+async fn is_remembered(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    Ok(text(py_bool(login_remembered(&req)?)))
 }
 
 async fn logout(req: HttpRequest) -> actix_web::Result<HttpResponse> {

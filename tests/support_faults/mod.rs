@@ -178,8 +178,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 pub fn login_manager(dir: &Arc<Directory>, profile: Profile) -> LoginManager<Account> {
-    LoginManager::builder(DirectoryLoader(dir.clone()))
-        .secret_key(SECRET)
+    LoginManager::builder(DirectoryLoader(dir.clone()), SECRET)
         .profile(profile)
         .build()
 }

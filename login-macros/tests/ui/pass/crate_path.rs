@@ -35,8 +35,7 @@ mod handlers {
 fn main() {
     use actix_web::{web, App};
 
-    let _manager = actix_login::LoginManager::builder(handlers::load)
-        .secret_key("x")
+    let _manager = actix_login::LoginManager::builder(handlers::load, "x")
         .build();
     let _app = App::new()
         .route("/guarded", web::get().to(handlers::guarded))

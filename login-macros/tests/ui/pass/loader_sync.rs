@@ -1,5 +1,4 @@
-// A plain `fn` is a loader too: without extractors it answers at once
-// (`load_user_now`), with extractors after them.
+// A plain `fn` is a loader too, with or without extractors after the id.
 use actix_login::{user_loader, User, UserLoader};
 use actix_web::web;
 
@@ -23,8 +22,12 @@ fn load_with_data(id: String, known: web::Data<Vec<String>>) -> Option<Account> 
 }
 
 fn main() {
-    let req = actix_web::test::TestRequest::default().to_http_request();
-    assert!(matches!(load_user.load_user_now("1", &req), Some(Ok(Some(_)))));
-    assert!(matches!(load_user.load_user_now("2", &req), Some(Ok(None))));
-    assert!(load_with_data.load_user_now("1", &req).is_none());
+    actix_web::rt::System::new().block_on(async {
+        let req = actix_web::test::TestRequest::default()
+            .app_data(web::Data::new(vec!["1".to_owned()]))
+            .to_http_request();
+        assert!(matches!(load_user.load_user("1", &req).await, Ok(Some(_))));
+        assert!(matches!(load_user.load_user("2", &req).await, Ok(None)));
+        assert!(matches!(load_with_data.load_user("1", &req).await, Ok(Some(_))));
+    });
 }

@@ -89,7 +89,7 @@ async fn configured_in(id: &str) -> Option<Account> {
 fn takes_loader<L: UserLoader<User = Account> + Send + Sync + Copy + Default + fmt::Debug>(
     loader: L,
 ) {
-    let _ = LoginManager::builder(loader).secret_key("x").build();
+    let _ = LoginManager::builder(loader, "x").build();
 }
 
 fn main() {

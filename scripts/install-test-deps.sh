@@ -2,9 +2,9 @@
 # Installs what the example app's browser and Redis tests need, with Debian's
 # packages, when it is missing:
 #
-#   chromium         /usr/bin/chromium       (tests/browser.rs)
-#   chromium-driver  /usr/bin/chromedriver   (tests/browser.rs)
-#   redis-server     /usr/bin/redis-server   (tests/redis.rs)
+#   chromium         /usr/bin/chromium       (examples/app/tests/browser.rs)
+#   chromium-driver  /usr/bin/chromedriver   (examples/app/tests/browser.rs)
+#   redis-server     /usr/bin/redis-server   (examples/app/tests/redis.rs, tests/store_faults.rs)
 #
 # Idempotent and quiet when everything is present. Needs root (or sudo) only
 # when something must be installed; CI runs it as root.

@@ -1,35 +1,74 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: formatting, lints, unit, integration,
-# doc and macro (trybuild) tests, then the parity check against the real
-# Flask-Login twins when the harness is present (../shared/parity).
+# The whole test suite, as CI runs it (.ci/run):
+#
+#   1. the programs the browser and Redis tests need (scripts/install-test-deps.sh);
+#   2. cargo fmt --check, cargo clippy -D warnings on every target;
+#   3. cargo test: unit, integration, doc and trybuild tests, and the example
+#      app's HTTP test: everything that needs nothing but Rust;
+#   4. the tests `cargo test` lists as ignored because they need Chromium or
+#      redis-server (`cargo test --tests -- --ignored`);
+#   5. the parity check against the real Flask-Login 0.6.3 and 0.2.4 twins
+#      (the harness at ../shared/parity, or $PARITY_HARNESS), and this
+#      repository's extra scenarios.
+#
+# Nothing is skipped silently: a missing program fails its step. The one
+# exception is the parity harness, which lives outside this repository: when
+# PARITY_HARNESS is unset and ../shared/parity is absent, the parity step says
+# so loudly and the summary lists it as not run; with PARITY_HARNESS set (CI
+# sets it), a missing harness is a failure.
+#
+# Honours CARGO_TARGET_DIR: binaries are found through cargo, never by path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
+ran=()
 
 step "test dependencies: chromium, chromium-driver, redis-server"
 bash scripts/install-test-deps.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
+ran+=("fmt")
 
-step "cargo clippy --all-targets -- -D warnings"
+step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+ran+=("clippy")
 
-step "cargo test (unit, integration, doc, trybuild, browser, Redis)"
+step "cargo test (unit, integration, doc, trybuild; what needs only Rust)"
 cargo test
+ran+=("cargo test")
 
-PARITY="${PARITY_HARNESS:-../shared/parity}"
+step "cargo test --tests -- --ignored (the browser and Redis tests)"
+cargo test --tests -- --ignored
+ran+=("browser and Redis tests")
+
+if [ -n "${PARITY_HARNESS:-}" ]; then
+  PARITY=$PARITY_HARNESS
+  [ -x "$PARITY/check" ] || { echo "PARITY_HARNESS=$PARITY has no executable check script" >&2; exit 1; }
+else
+  PARITY=../shared/parity
+fi
 if [ -x "$PARITY/check" ]; then
   step "parity: actix-login vs Flask-Login 0.6.3 and 0.2.4"
-  cargo build --example parity
-  "$PARITY/check" --twin both target/debug/examples/parity
-  if [ -d tests/parity-scenarios ]; then
-    # tests/parity-known-differences holds the scenarios where we differ on
-    # purpose (see its README); they are not run here.
-    step "parity: this repository's extra scenarios"
-    "$PARITY/check" --twin both --scenarios tests/parity-scenarios target/debug/examples/parity
-  fi
+  # Where cargo put the binary (CARGO_TARGET_DIR, profiles): ask it.
+  parity_bin=$(cargo build --example parity --message-format=json-render-diagnostics |
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    msg = json.loads(line)
+    if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "parity" and msg.get("executable"):
+        print(msg["executable"])
+')
+  [ -x "$parity_bin" ] || { echo "cargo reported no parity executable" >&2; exit 1; }
+  "$PARITY/check" --twin both "$parity_bin"
+  # tests/parity-known-differences holds the scenarios where we differ on
+  # purpose (see its README); they are not run here.
+  step "parity: this repository's extra scenarios (tests/parity-scenarios)"
+  "$PARITY/check" --twin both --scenarios tests/parity-scenarios "$parity_bin"
+  ran+=("parity")
 else
-  step "parity harness not found at $PARITY: skipped (set PARITY_HARNESS to run it)"
+  step "PARITY NOT RUN: no harness at $PARITY (set PARITY_HARNESS to its directory)"
 fi
+
+step "passed: ${ran[*]}"

@@ -1,5 +1,5 @@
-//! The example app (`src/demo/`) driven through headless Chromium over
-//! WebDriver, the way a person uses it:
+//! The example app driven through headless Chromium over WebDriver, the way
+//! a person uses it:
 //!
 //! visit a protected page → redirected to the login form with the flashed
 //! message → log in with "remember me" → back at the page → restart the
@@ -9,9 +9,10 @@
 //! CSRF-protected form saves) → log out → the protected page redirects
 //! again. Then a hostile `next` after login stays on the site.
 //!
-//! Needs Debian's `chromium` and `chromium-driver`
-//! (`bash scripts/install-test-deps.sh`); without them the test fails, it
-//! never skips. `CHROMIUM=/path` and `CHROMEDRIVER=/path` pick other binaries.
+//! Needs Debian's `chromium` and `chromium-driver`: `#[ignore]`d in a plain
+//! `cargo test`, run by `bash scripts/test.sh`, which installs them. Run
+//! without them, the test fails, it never skips. `CHROMIUM=/path` and
+//! `CHROMEDRIVER=/path` pick other binaries.
 //! On failure a screenshot and the page's HTML are saved to
 //! `target/test-screenshots/`; with `BROWSER_TEST_SCREENSHOTS=all`, one per
 //! step is saved on success too.
@@ -19,54 +20,17 @@
 use std::{
     env,
     fmt::Display,
-    net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
-use actix_login_suite::demo::{start, DemoConfig, REMEMBER_COOKIE, SESSION_COOKIE};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
+use crate::support::{free_port, require_program, App, REMEMBER_COOKIE, SESSION_COOKIE};
+
 const TIMEOUT: Duration = Duration::from_secs(300);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
-}
-
-/// The program on `PATH` (or in `$override_var`), or a failure that says how
-/// to install it.
-fn require_program(names: &[&str], override_var: &str, package: &str) -> PathBuf {
-    if let Some(path) = env::var_os(override_var) {
-        let path = PathBuf::from(path);
-        assert!(
-            path.is_file(),
-            "{override_var}={} is not a file",
-            path.display()
-        );
-        return path;
-    }
-    let dirs: Vec<PathBuf> = env::var_os("PATH")
-        .iter()
-        .flat_map(env::split_paths)
-        .collect();
-    names
-        .iter()
-        .flat_map(|name| dirs.iter().map(move |dir| dir.join(name)))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "`{}` was not found on PATH: this test needs it and does not skip.\n\
-                 Install it with `bash scripts/install-test-deps.sh` (Debian: apt-get install {package}),\n\
-                 or set {override_var} to its path.",
-                names[0]
-            )
-        })
-}
 
 fn screenshot_dir() -> PathBuf {
     // CARGO_TARGET_TMPDIR is <target>/tmp.
@@ -398,6 +362,7 @@ impl Flow {
 }
 
 #[actix_web::test]
+#[ignore = "needs chromium and chromium-driver: run by `bash scripts/test.sh`"]
 async fn a_person_logs_in_is_remembered_reauthenticates_and_logs_out() {
     // Both programs are checked before anything starts, so a missing one is
     // reported as such.
@@ -405,20 +370,11 @@ async fn a_person_logs_in_is_remembered_reauthenticates_and_logs_out() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut driver = ChromeDriver::start(dir.path());
 
-    let app = start(DemoConfig {
-        port: 0,
-        workers: Some(1),
-        ..DemoConfig::default()
-    })
-    .await
-    .expect("the example app starts");
-    let base = app.url();
-    let server = app.server.handle();
-    let task = actix_web::rt::spawn(app.server);
+    let app = App::start(dir.path(), &[]);
 
     driver.wait_ready().await;
     let mut flow = Flow {
-        base,
+        base: app.url(""),
         browser: driver.browser(&dir.path().join("profile-1")).await,
         step: 0,
         step_name: "start".to_owned(),
@@ -449,8 +405,7 @@ async fn a_person_logs_in_is_remembered_reauthenticates_and_logs_out() {
         }
     };
     let _ = flow.browser.clone().close().await;
-    server.stop(true).await;
-    let _ = task.await;
+    app.stop();
     drop(driver);
     if let Some(failure) = failure {
         panic!("{failure}");

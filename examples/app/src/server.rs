@@ -1,43 +1,14 @@
-//! The example app: a small site on actix-login that a person can use, copy
-//! and test.
+//! The site: configuration, the login manager, the session store and the
+//! middleware order.
 //!
-//! - users in SQLite ([`db`]), passwords hashed with Argon2id;
-//! - HTML pages from MiniJinja templates (`pages.rs`): a login form with
-//!   "remember me", a home page showing `current_user`, a members page behind
-//!   `#[login_required]`, a settings page behind `#[fresh_login_required]`
-//!   with a re-authenticate page, logout, flashed messages, and a `next`
-//!   redirect after login that goes through [`actix_login::safe_next`];
-//! - CSRF protection on every POST ([`csrf`]);
-//! - sessions in actix-session's cookie store (the default) or in Redis
-//!   ([`SessionBackend::Redis`]), so that many instances can serve the same
-//!   users.
-//!
-//! [`start`] binds and returns a started server, so tests can run real
-//! instances on free loopback ports and stop and restart them.
-//! `examples/app.rs` is the command-line front end.
-//!
-//! ```no_run
-//! use actix_login_suite::demo::{start, DemoConfig};
-//!
-//! #[actix_web::main]
-//! async fn main() -> std::io::Result<()> {
-//!     let app = start(DemoConfig { port: 8080, ..DemoConfig::default() }).await?;
-//!     println!("listening on {}", app.url());
-//!     app.server.await
-//! }
-//! ```
-
-pub mod csrf;
-pub mod db;
-mod pages;
-pub mod timeout_store;
+//! [`start`] binds and returns a started server; `main.rs` reads the
+//! configuration from the environment and runs it.
 
 use std::{
     io,
     net::{IpAddr, Ipv4Addr, SocketAddr},
     time::Duration,
 };
-use timeout_store::TimeoutStore;
 
 use actix_login::{LoginManager, RememberCookie, SameSite};
 use actix_session::{
@@ -51,7 +22,12 @@ use actix_web::{
     web, App, HttpServer,
 };
 
-pub use db::{Account, Database, DemoUser, DEMO_USERS};
+use crate::{
+    csrf,
+    db::{self, Account, Database},
+    pages,
+    timeout_store::TimeoutStore,
+};
 
 /// The `SECRET_KEY` used when none is configured. Development only: anyone
 /// who reads this can forge sessions and remember cookies.

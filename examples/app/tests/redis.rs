@@ -1,5 +1,5 @@
-//! Many instances: two instances of the example app (`src/demo/`) on
-//! different loopback ports keep their sessions in one real `redis-server`
+//! Many instances: two instances of the example app (two `app` processes)
+//! on different loopback ports keep their sessions in one real `redis-server`
 //! (Debian's package, started here on a free port) and share a SQLite user
 //! file, as they would behind a load balancer. One visitor's cookies go to
 //! either instance. Shown:
@@ -9,68 +9,30 @@
 //!    taken before the logout (the session lives in Redis, not the cookie);
 //! 3. a remember cookie issued by one restores the login on the other (not
 //!    fresh, so the other asks for the password before the settings page);
-//! 4. sessions survive restarting both app instances (Redis keeps running);
+//! 4. sessions survive killing and restarting both app instances (Redis
+//!    keeps running);
 //! 5. a password change on one instance ends the user's other sessions on
 //!    both and voids older remember cookies.
 //!
-//! `redis-server` must be installed (`bash scripts/install-test-deps.sh`);
-//! without it the test fails, it never skips. `REDIS_SERVER=/path` picks
-//! another binary.
+//! And when Redis itself dies, the app answers 5xx at once instead of
+//! hanging (it bounds every session-store call).
+//!
+//! Needs `redis-server`: `#[ignore]`d in a plain `cargo test`, run by
+//! `bash scripts/test.sh`, which installs it. Run without it, the tests
+//! fail, they never skip. `REDIS_SERVER=/path` picks another binary.
 
 use std::{
-    collections::BTreeMap,
-    env,
     io::{Read, Write},
-    net::{SocketAddr, TcpListener, TcpStream},
+    net::TcpStream,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
-use actix_login_suite::demo::{
-    start, Database, DemoConfig, SessionBackend, REMEMBER_COOKIE, SESSION_COOKIE,
-};
-use actix_web::{
-    cookie::{time::OffsetDateTime, Cookie},
-    dev::ServerHandle,
-    http::{header, StatusCode},
-};
+use crate::support::{free_port, require_program, App, Visitor, SESSION_COOKIE};
 
 const SECRET: &str = "redis-test secret shared by every instance of the site";
 const TIMEOUT: Duration = Duration::from_secs(240);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
-}
-
-/// The program on `PATH` (or in `$override_var`), or a failure that says how
-/// to install it.
-fn require_program(name: &str, override_var: &str, package: &str) -> PathBuf {
-    if let Some(path) = env::var_os(override_var) {
-        let path = PathBuf::from(path);
-        assert!(
-            path.is_file(),
-            "{override_var}={} is not a file",
-            path.display()
-        );
-        return path;
-    }
-    env::var_os("PATH")
-        .iter()
-        .flat_map(env::split_paths)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "`{name}` was not found on PATH: this test needs it and does not skip.\n\
-                 Install it with `bash scripts/install-test-deps.sh` (Debian: apt-get install {package}),\n\
-                 or set {override_var} to its path."
-            )
-        })
-}
 
 /// A `redis-server` child on a free loopback port, killed on drop.
 struct RedisServer {
@@ -81,7 +43,7 @@ struct RedisServer {
 
 impl RedisServer {
     fn start(dir: &Path) -> RedisServer {
-        let program = require_program("redis-server", "REDIS_SERVER", "redis-server");
+        let program = require_program(&["redis-server"], "REDIS_SERVER", "redis-server");
         let port = free_port();
         let log = dir.join("redis.log");
         let child = Command::new(&program)
@@ -144,6 +106,12 @@ impl RedisServer {
         Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
     }
 
+    /// SIGKILL, as in a crash.
+    fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL redis-server");
+        self.child.wait().expect("reap redis-server");
+    }
+
     fn dbsize(&self) -> u64 {
         let reply = self.command(&["DBSIZE"]).expect("DBSIZE");
         reply
@@ -161,199 +129,36 @@ impl Drop for RedisServer {
     }
 }
 
-/// One running app instance.
-struct Instance {
-    addr: SocketAddr,
-    handle: ServerHandle,
-    task: actix_web::rt::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Instance {
-    async fn start(redis_url: &str, database: &Path, port: u16) -> Instance {
-        let app = start(DemoConfig {
-            port,
-            database: Database::File(database.to_owned()),
-            sessions: SessionBackend::Redis {
-                url: redis_url.to_owned(),
-            },
-            secret_key: SECRET.to_owned(),
-            workers: Some(1),
-            ..DemoConfig::default()
-        })
-        .await
-        .unwrap_or_else(|e| panic!("the app did not start on port {port}: {e}"));
-        let handle = app.server.handle();
-        let task = actix_web::rt::spawn(app.server);
-        Instance {
-            addr: app.addr,
-            handle,
-            task,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    async fn stop(self) -> u16 {
-        self.handle.stop(true).await;
-        self.task
-            .await
-            .expect("server task")
-            .expect("server result");
-        self.addr.port()
-    }
-}
-
-/// An HTTP response, read whole.
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    body: String,
-}
-
-impl Page {
-    fn csrf_token(&self) -> String {
-        let marker = "name=\"csrf_token\" value=\"";
-        let start = self
-            .body
-            .find(marker)
-            .unwrap_or_else(|| panic!("no CSRF token in the page:\n{}", self.body))
-            + marker.len();
-        let end = self.body[start..].find('"').expect("end of the token") + start;
-        self.body[start..end].to_owned()
-    }
-
-    #[track_caller]
-    fn assert_redirect(&self, to: &str) {
-        assert!(
-            self.status.is_redirection() && self.location.as_deref() == Some(to),
-            "expected a redirect to {to}, got {} {:?}:\n{}",
-            self.status,
-            self.location,
-            self.body
-        );
-    }
-
-    #[track_caller]
-    fn assert_ok_with(&self, text: &str) {
-        assert!(
-            self.status == StatusCode::OK && self.body.contains(text),
-            "expected 200 with {text:?}, got {} {:?}:\n{}",
-            self.status,
-            self.location,
-            self.body
-        );
-    }
-}
-
-/// A visitor: one browser's cookie jar, sent to whichever instance the
-/// "load balancer" picks. Cookies are not told apart by port, as in a
-/// browser.
-#[derive(Clone, Default)]
-struct Visitor {
-    cookies: BTreeMap<String, String>,
-}
-
-impl Visitor {
-    fn client() -> awc::Client {
-        awc::Client::builder()
-            .disable_redirects()
-            .timeout(Duration::from_secs(30))
-            .finish()
-    }
-
-    async fn send(&mut self, req: awc::ClientRequest, form: Option<&[(&str, &str)]>) -> Page {
-        let cookie_header = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let req = if cookie_header.is_empty() {
-            req
-        } else {
-            req.insert_header((header::COOKIE, cookie_header))
-        };
-        let sent = match form {
-            Some(form) => req.send_form(&form).await,
-            None => req.send().await,
-        };
-        let mut res = sent.unwrap_or_else(|e| panic!("request failed: {e}"));
-        for value in res.headers().get_all(header::SET_COOKIE) {
-            let cookie = Cookie::parse(value.to_str().expect("ASCII Set-Cookie").to_owned())
-                .expect("a cookie");
-            let expired = cookie
-                .max_age()
-                .is_some_and(|age| age.is_zero() || age.is_negative())
-                || cookie
-                    .expires_datetime()
-                    .is_some_and(|at| at <= OffsetDateTime::now_utc());
-            if expired {
-                self.cookies.remove(cookie.name());
-            } else {
-                self.cookies
-                    .insert(cookie.name().to_owned(), cookie.value().to_owned());
-            }
-        }
-        let body = res.body().limit(1 << 20).await.expect("response body");
-        Page {
-            status: res.status(),
-            location: res
-                .headers()
-                .get(header::LOCATION)
-                .map(|l| l.to_str().expect("ASCII Location").to_owned()),
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
-    }
-
-    async fn get(&mut self, url: &str) -> Page {
-        self.send(Self::client().get(url), None).await
-    }
-
-    async fn post(&mut self, url: &str, form: &[(&str, &str)]) -> Page {
-        self.send(Self::client().post(url), Some(form)).await
-    }
-
-    /// Logs in as alice through the login form, as a browser would.
-    async fn log_in(&mut self, at: &Instance, remember: bool) {
-        let form = self.get(&at.url("/login?next=%2Fmembers")).await;
-        let token = form.csrf_token();
-        let mut fields = vec![
-            ("csrf_token", token.as_str()),
-            ("username", "alice"),
-            ("password", "wonderland"),
-            ("next", "/members"),
-        ];
-        if remember {
-            fields.push(("remember", "on"));
-        }
-        self.post(&at.url("/login"), &fields)
-            .await
-            .assert_redirect("/members");
-        assert_eq!(
-            self.cookies.contains_key(REMEMBER_COOKIE),
-            remember,
-            "remember cookie"
-        );
-    }
+/// An instance of the site: the `app` binary with its sessions in `redis`
+/// and its users in the SQLite file `database`, on `port` (`0`: any).
+fn instance(dir: &Path, redis: &RedisServer, database: &Path, port: u16) -> App {
+    App::start(
+        dir,
+        &[
+            ("PORT", &port.to_string()),
+            ("SESSION_STORE", "redis"),
+            ("REDIS_URL", &redis.url()),
+            ("DATABASE", database.to_str().expect("a UTF-8 path")),
+            ("SECRET_KEY", SECRET),
+        ],
+    )
 }
 
 #[actix_web::test]
+#[ignore = "needs redis-server: run by `bash scripts/test.sh`"]
 async fn instances_share_sessions_through_redis() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let redis = RedisServer::start(dir.path());
     let database = dir.path().join("users.sqlite3");
-    actix_web::rt::time::timeout(TIMEOUT, scenarios(&redis, &database))
+    actix_web::rt::time::timeout(TIMEOUT, scenarios(dir.path(), &redis, &database))
         .await
         .unwrap_or_else(|_| panic!("the Redis scenarios took longer than {TIMEOUT:?}"));
     drop(redis);
 }
 
-async fn scenarios(redis: &RedisServer, database: &Path) {
-    let url = redis.url();
-    let a = Instance::start(&url, database, 0).await;
-    let b = Instance::start(&url, database, 0).await;
+async fn scenarios(dir: &Path, redis: &RedisServer, database: &Path) {
+    let a = instance(dir, redis, database, 0);
+    let b = instance(dir, redis, database, 0);
     assert_ne!(a.addr, b.addr);
 
     // 1. A login on A is seen by B.
@@ -412,14 +217,14 @@ async fn scenarios(redis: &RedisServer, database: &Path) {
         .get(&a.url("/members"))
         .await
         .assert_ok_with("Alice Liddell");
-    let (port_a, port_b) = (a.stop().await, b.stop().await);
+    let (port_a, port_b) = (a.stop(), b.stop());
     assert!(
         TcpStream::connect(("127.0.0.1", port_a)).is_err()
             && TcpStream::connect(("127.0.0.1", port_b)).is_err(),
         "both instances are down"
     );
-    let a = Instance::start(&url, database, port_a).await;
-    let b = Instance::start(&url, database, port_b).await;
+    let a = instance(dir, redis, database, port_a);
+    let b = instance(dir, redis, database, port_b);
     let page = staying.get(&a.url("/members")).await;
     page.assert_ok_with("Alice Liddell");
     page.assert_ok_with(r#"<strong id="freshness">fresh</strong>"#);
@@ -466,6 +271,37 @@ async fn scenarios(redis: &RedisServer, database: &Path) {
         .await
         .assert_redirect("/login?next=%2Fmembers");
 
-    a.stop().await;
-    b.stop().await;
+    a.stop();
+    b.stop();
+}
+
+/// Redis killed under the app: a request is answered 5xx within the app's
+/// bound on a store call (2 s), not left hanging; the login made before is
+/// kept in nobody's name.
+#[actix_web::test]
+#[ignore = "needs redis-server: run by `bash scripts/test.sh`"]
+async fn the_app_answers_5xx_while_redis_is_down() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut redis = RedisServer::start(dir.path());
+    let app = instance(dir.path(), &redis, &dir.path().join("users.sqlite3"), 0);
+    let mut visitor = Visitor::default();
+    visitor.log_in(&app, false).await;
+    visitor
+        .get(&app.url("/members"))
+        .await
+        .assert_ok_with("Alice Liddell");
+    redis.kill();
+    let asked = Instant::now();
+    let page = visitor.get(&app.url("/members")).await;
+    assert!(
+        page.status.is_server_error(),
+        "{} while Redis is down:\n{}",
+        page.status,
+        page.body
+    );
+    assert!(
+        asked.elapsed() < Duration::from_secs(15),
+        "the answer took {:?}",
+        asked.elapsed()
+    );
 }

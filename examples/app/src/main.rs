@@ -1,16 +1,28 @@
-//! The example app: actix-login with users in SQLite, Argon2 passwords,
-//! HTML pages, "remember me", fresh logins, flashed messages and CSRF
-//! protection. The app itself is `src/demo/`; this is its command line.
+//! The example app: a small site on actix-login that a person can use, copy
+//! and test.
+//!
+//! - users in SQLite (`db.rs`), passwords hashed with Argon2id;
+//! - HTML pages from MiniJinja templates (`pages.rs`): a login form with
+//!   "remember me", a home page showing `current_user`, a members page behind
+//!   `#[login_required]`, a settings page behind `#[fresh_login_required]`
+//!   with a re-authenticate page, logout, flashed messages, and a `next`
+//!   redirect after login that goes through [`actix_login::safe_next`];
+//! - CSRF protection on every POST (`csrf.rs`);
+//! - sessions in actix-session's cookie store (the default) or in Redis
+//!   (`SESSION_STORE=redis`), so that many instances can serve the same
+//!   users; every Redis call is bounded in time (`timeout_store.rs`).
+//!
+//! `server.rs` builds and starts the server; this file is its command line.
 //!
 //! ```sh
-//! cargo run --example app            # then open http://127.0.0.1:8080
+//! cargo run --bin app            # then open http://127.0.0.1:8080
 //! ```
 //!
 //! Environment (every variable optional):
 //!
 //! | variable        | default                                   |
 //! |-----------------|-------------------------------------------|
-//! | `PORT`          | `8080` (`0`: any free port)               |
+//! | `PORT`          | `8080` (`0`: any free port; the address is printed) |
 //! | `HOST`          | `127.0.0.1`                               |
 //! | `DATABASE`      | `actix-login-demo.sqlite3` in the temp dir; `:memory:` for a private in-memory one |
 //! | `SESSION_STORE` | `cookie`; or `redis`                      |
@@ -19,12 +31,21 @@
 //! | `WORKERS`       | one per physical core                     |
 //! | `SECURE_COOKIES`| `false`; set `true` when served over HTTPS (e.g. behind a TLS-terminating load balancer) |
 //! | `TRUSTED_PROXIES` | none; comma-separated IPs of the load balancers whose `X-Forwarded-For` to believe |
+//!
+//! The first line printed on standard output is
+//! `actix-login demo listening on http://ADDR`; the end-to-end tests read the
+//! address from it.
+
+mod csrf;
+mod db;
+mod pages;
+mod server;
+mod timeout_store;
 
 use std::{env, net::IpAddr, path::PathBuf, process::ExitCode};
 
-use actix_login_suite::demo::{
-    start, Database, DemoConfig, SessionBackend, DEMO_USERS, DEV_SECRET_KEY, MIN_SECRET_LEN,
-};
+use db::{Database, DEMO_USERS};
+use server::{start, DemoConfig, SessionBackend, DEV_SECRET_KEY, MIN_SECRET_LEN};
 
 fn var(name: &str) -> Option<String> {
     env::var(name).ok().filter(|v| !v.trim().is_empty())

@@ -259,7 +259,10 @@ async fn main() -> std::io::Result<()> {
             "Please log in to access this page.",
         )))
         .remember_cookie(
+            // Flask-Login's own defaults, not ours: no `Secure`, no `SameSite`.
             RememberCookie::new()
+                .secure(false)
+                .same_site(None)
                 .name(var("PARITY_REMEMBER_COOKIE_NAME", "remember_token"))
                 .duration(Duration::from_secs(days.max(0).unsigned_abs() * 24 * 3600)),
         );

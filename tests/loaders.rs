@@ -87,7 +87,7 @@ mod via_request {
     > {
         let m = LoginManager::builder(no_user, SECRET)
             .session_protection(SessionProtection::Off)
-            .remember_cookie(RememberCookie::new().name(REMEMBER_COOKIE))
+            .remember_cookie(common::flask_cookie())
             .request_loader(QueryOrSessionLoader)
             .build();
         start(m, Users::data(), |_| {}).await
@@ -328,7 +328,7 @@ async fn hand_written_user_loader() {
     let count = loader.0.clone();
     let m = LoginManager::builder(loader, SECRET)
         .session_protection(SessionProtection::Off)
-        .remember_cookie(RememberCookie::new().name(REMEMBER_COOKIE))
+        .remember_cookie(common::flask_cookie())
         .build();
     let mut c = start(m, Users::data(), |_| {}).await;
     c.get("/login-notch-remember").await;
@@ -383,7 +383,7 @@ fn load_plain(id: &str) -> Option<TestUser> {
 async fn a_plain_fn_loader_serves_sessions_and_remember_cookies() {
     let m = LoginManager::builder(load_plain, SECRET)
         .session_protection(SessionProtection::Basic)
-        .remember_cookie(RememberCookie::new().name(REMEMBER_COOKIE))
+        .remember_cookie(common::flask_cookie())
         .build();
     let mut c = start(m, Users::data(), |_| {}).await;
     assert_eq!(c.get("/protected").await.status, StatusCode::UNAUTHORIZED);

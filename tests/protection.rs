@@ -259,7 +259,7 @@ async fn login_stores_the_identifier_of_the_client() {
     );
     assert_eq!(
         c.body("/session/get?key=_id").await,
-        format!("\"{}\"", stored_form(&expected))
+        format!("\"{}\"", stored_form(Profile::V0_6_3, &expected))
     );
 }
 
@@ -310,7 +310,7 @@ async fn x_forwarded_for_is_ignored_without_a_trusted_proxy() {
     );
     assert_eq!(
         c.body("/session/get?key=_id").await,
-        format!("\"{}\"", stored_form(&expected))
+        format!("\"{}\"", stored_form(Profile::V0_6_3, &expected))
     );
 }
 
@@ -337,7 +337,7 @@ async fn x_forwarded_for_from_a_trusted_proxy_is_the_client_address() {
         c.send(xff("10.1.1.1").uri("/session/get?key=_id"))
             .await
             .body,
-        format!("\"{}\"", stored_form(&expected))
+        format!("\"{}\"", stored_form(Profile::V0_6_3, &expected))
     );
     // The same client behind a longer chain of the trusted proxy.
     assert_eq!(

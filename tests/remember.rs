@@ -113,7 +113,7 @@ async fn remember_with_a_custom_duration_restores_and_expires_in_seven_hours() {
 async fn remember_cookie_uses_custom_name_duration_path_and_domain() {
     let mut c = client_with(|b| {
         b.remember_cookie(
-            RememberCookie::new()
+            flask_cookie()
                 .name("myname")
                 .duration(Duration::from_secs(2 * 24 * 3600))
                 .path("/mypath")
@@ -143,8 +143,7 @@ async fn remember_cookie_uses_custom_name_duration_path_and_domain() {
 async fn per_login_duration_overrides_the_configured_duration() {
     let mut c = client_with(|b| {
         b.remember_cookie(
-            RememberCookie::new()
-                .name(REMEMBER_COOKIE)
+            flask_cookie()
                 .duration(Duration::from_secs(172_800)),
         )
     })
@@ -157,8 +156,7 @@ async fn per_login_duration_overrides_the_configured_duration() {
     // Without a per-login duration the configured one applies.
     let mut c = client_with(|b| {
         b.remember_cookie(
-            RememberCookie::new()
-                .name(REMEMBER_COOKIE)
+            flask_cookie()
                 .duration(Duration::from_secs(172_800)),
         )
     })
@@ -194,8 +192,7 @@ async fn remember_cookie_is_not_reissued_on_later_requests_by_default() {
 async fn refresh_each_request_reissues_the_cookie_with_a_later_expiry() {
     let mut c = client_with(|b| {
         b.remember_cookie(
-            RememberCookie::new()
-                .name(REMEMBER_COOKIE)
+            flask_cookie()
                 .refresh_each_request(true),
         )
     })
@@ -232,8 +229,7 @@ async fn refresh_each_request_reissues_the_cookie_with_a_later_expiry() {
 async fn refresh_each_request_keeps_the_per_login_duration() {
     let mut c = client_with(|b| {
         b.remember_cookie(
-            RememberCookie::new()
-                .name(REMEMBER_COOKIE)
+            flask_cookie()
                 .refresh_each_request(true),
         )
     })
@@ -251,8 +247,7 @@ async fn refresh_each_request_keeps_the_per_login_duration() {
 async fn refresh_each_request_never_remembers_a_login_without_remember_me() {
     let mut c = client_with(|b| {
         b.remember_cookie(
-            RememberCookie::new()
-                .name(REMEMBER_COOKIE)
+            flask_cookie()
                 .refresh_each_request(true),
         )
     })
@@ -271,8 +266,7 @@ async fn refresh_each_request_never_remembers_a_login_without_remember_me() {
 async fn refresh_each_request_ignores_a_cookie_of_another_user() {
     let mut c = client_with(|b| {
         b.remember_cookie(
-            RememberCookie::new()
-                .name(REMEMBER_COOKIE)
+            flask_cookie()
                 .refresh_each_request(true),
         )
     })

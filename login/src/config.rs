@@ -54,9 +54,8 @@ pub(crate) struct Rules {
     /// Load the user, with protection, before every request (0.2.4) rather
     /// than the first time something asks (0.6.3).
     pub(crate) eager_load: bool,
-    /// Store the session identifier at login and cookie restore, and remove
-    /// it at logout (0.6.3).
-    pub(crate) identifier_follows_login: bool,
+    /// Remove the session identifier at logout (0.6.3).
+    pub(crate) forget_identifier_at_logout: bool,
     /// An inactive user is not authenticated (0.6.3).
     pub(crate) inactive_is_anonymous: bool,
     /// Guards let `OPTIONS` through (0.6.3, unless the app says otherwise).
@@ -79,7 +78,7 @@ impl Rules {
         let v063 = profile == Profile::V0_6_3;
         Rules {
             eager_load: !v063,
-            identifier_follows_login: v063,
+            forget_identifier_at_logout: v063,
             inactive_is_anonymous: v063,
             exempt_options: exempt_options.unwrap_or(v063),
             stale_status: if v063 {
@@ -155,15 +154,16 @@ impl SameSite {
 
 /// The remember-me cookie's settings: Flask-Login's `REMEMBER_COOKIE_*`.
 ///
-/// Unset attributes take the profile's defaults: name `remember_token`, 365
-/// days, `Path=/`, no `Domain`, not `Secure`, `HttpOnly` in 0.6.3 (not in
-/// 0.2.4), no `SameSite`.
+/// Unset attributes take these defaults: name `remember_token`, 365 days,
+/// `Path=/`, no `Domain`, `Secure`, `HttpOnly` in 0.6.3 (not in 0.2.4, as
+/// Flask-Login 0.2.4), `SameSite=Lax`.
 ///
-/// Why these defaults: they are Flask-Login's, so that a cookie issued by a
-/// Flask app keeps working. For a site served only over HTTPS, set
-/// [`secure(true)`](Self::secure) so the cookie never travels in clear text,
-/// and [`same_site(SameSite::Lax)`](Self::same_site) so it is not sent with
-/// cross-site sub-requests. `HttpOnly` keeps it out of reach of scripts.
+/// Why these defaults: the name, lifetime, path and `HttpOnly` are
+/// Flask-Login's, so a cookie issued by a Flask app keeps working (the
+/// attributes do not enter the signature). `Secure` keeps the cookie off
+/// plain HTTP and `SameSite=Lax` off cross-site sub-requests; Flask-Login
+/// sends neither by default, so turn them off only to match a Flask app
+/// byte for byte, or `Secure` for plain-HTTP development.
 ///
 /// ```
 /// use std::time::Duration;
@@ -184,7 +184,7 @@ pub struct RememberCookie {
     pub(crate) path: Option<String>,
     pub(crate) secure: Option<bool>,
     pub(crate) http_only: Option<bool>,
-    pub(crate) same_site: Option<SameSite>,
+    pub(crate) same_site: Option<Option<SameSite>>,
     pub(crate) refresh_each_request: bool,
 }
 
@@ -220,7 +220,11 @@ impl RememberCookie {
         self
     }
 
-    /// Whether to send `Secure` (default `false`, as Flask-Login).
+    /// Whether to send `Secure` (default `true`: the cookie logs its holder
+    /// in for a year, so it must never travel over plain HTTP). Flask-Login
+    /// defaults to `false`; for plain-HTTP development turn it off, e.g.
+    /// `.secure(std::env::var("APP_ENV").as_deref() == Ok("production"))`.
+    /// Browsers treat `http://localhost` as secure and keep the cookie there.
     pub fn secure(mut self, secure: bool) -> Self {
         self.secure = Some(secure);
         self
@@ -232,9 +236,19 @@ impl RememberCookie {
         self
     }
 
-    /// The `SameSite` attribute (default: none sent).
-    pub fn same_site(mut self, same_site: SameSite) -> Self {
-        self.same_site = Some(same_site);
+    /// The `SameSite` attribute (default `Lax`: the cookie goes with
+    /// top-level navigations to the site but not with cross-site
+    /// sub-requests, so a cross-site form cannot ride on it). `None` sends
+    /// no attribute, as Flask-Login does by default.
+    ///
+    /// ```
+    /// use actix_login::{RememberCookie, SameSite};
+    /// let strict = RememberCookie::new().same_site(SameSite::Strict);
+    /// let as_flask = RememberCookie::new().same_site(None).secure(false);
+    /// # let _ = (strict, as_flask);
+    /// ```
+    pub fn same_site(mut self, same_site: impl Into<Option<SameSite>>) -> Self {
+        self.same_site = Some(same_site.into());
         self
     }
 
@@ -255,9 +269,9 @@ impl RememberCookie {
                 .unwrap_or(Duration::from_secs(365 * 24 * 3600)),
             domain: self.domain,
             path: self.path.unwrap_or_else(|| "/".to_owned()),
-            secure: self.secure.unwrap_or(false),
+            secure: self.secure.unwrap_or(true),
             http_only: self.http_only.unwrap_or(profile == Profile::V0_6_3),
-            same_site: self.same_site,
+            same_site: self.same_site.unwrap_or(Some(SameSite::Lax)),
             refresh_each_request: self.refresh_each_request,
         }
     }

@@ -43,9 +43,8 @@ impl<U: User> LoginState<U> {
         if m.fresh_max_age.is_some() && opts.fresh {
             put(&session, FRESH_AT, &now_secs())?;
         }
-        if m.rules.identifier_follows_login {
-            self.store_identifier(&session, req)?;
-        }
+        // The client that logs in is the one protection compares with.
+        self.store_identifier(&session, req)?;
         let digest = self.auth_digest(&user);
         match &digest {
             Some(digest) => put(&session, AUTH_HASH, digest)?,
@@ -89,7 +88,7 @@ impl<U: User> LoginState<U> {
         take(&session, FRESH);
         take(&session, FRESH_AT);
         take(&session, AUTH_HASH);
-        if m.rules.identifier_follows_login {
+        if m.rules.forget_identifier_at_logout {
             take(&session, ID);
         }
         if self.cookie_sent(req) {

@@ -18,6 +18,7 @@ use sha2::Sha512;
 use crate::{
     error::LoginError,
     keys::{FRESH, ID, PERMANENT},
+    manager::Inner,
     remember::hex,
     session::{get_bool, put},
     signals::Signal,
@@ -29,7 +30,7 @@ use crate::{
 impl<U: User> LoginState<U> {
     /// This request's identifier, as stored in the session.
     pub(crate) fn identifier(&self, req: &HttpRequest) -> Rc<str> {
-        stored_identifier(req, self.m.profile, &self.m.trusted_proxies)
+        stored_identifier(req, &self.m)
     }
 
     /// Stores this request's identifier, for session protection to compare
@@ -53,15 +54,18 @@ impl<U: User> LoginState<U> {
     /// request's identifier with the session's. Returns `true` when strong
     /// protection dropped the login.
     ///
-    /// 0.6.3 checks a non-empty session only and never stores a missing
+    /// Both check a non-empty session only. 0.6.3 never stores a missing
     /// identifier; 0.2.4 (which runs before every request) stores a missing
-    /// one. On a mismatch, basic protection (or a permanent session) marks
+    /// one — Flask-Login 0.2.4 did so even in an empty session, which gave
+    /// every cookieless request a stored session; here an empty session
+    /// stays empty (and unsaved) until something else writes to it, and
+    /// the identifier is stored on the next request. On a mismatch, basic protection (or a permanent session) marks
     /// the login stale; strong protection logs the session out (0.2.4:
     /// clears it) and deletes the remember cookie the request carried.
     pub(crate) fn protect(&self, req: &HttpRequest, session: &Session) -> Result<bool, LoginError> {
         let m = &*self.m;
         let eager = m.rules.eager_load;
-        if m.protection == SessionProtection::Off || (!eager && session.entries().is_empty()) {
+        if m.protection == SessionProtection::Off || session.entries().is_empty() {
             return Ok(false);
         }
         let ident = self.identifier(req);
@@ -102,9 +106,15 @@ impl<U: User> LoginState<U> {
 /// The client address session protection hashes: the peer address, or, when
 /// the peer is a trusted proxy, the right-most `X-Forwarded-For` entry that
 /// is not itself a trusted proxy.
+///
+/// Addresses are compared in canonical form, so a proxy configured as
+/// `10.0.0.1` is recognised when a dual-stack socket reports it as
+/// `::ffff:10.0.0.1`. Entries may carry a port (`10.0.0.7:5123`,
+/// `[2001:db8::7]:443`), as some proxies write them.
 pub(crate) fn client_addr(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
-    let peer = req.peer_addr()?.ip();
-    if trusted.is_empty() || !trusted.contains(&peer) {
+    let peer = req.peer_addr()?.ip().to_canonical();
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|t| t.to_canonical() == ip);
+    if trusted.is_empty() || !is_trusted(peer) {
         return Some(peer);
     }
     let mut client = peer;
@@ -119,19 +129,30 @@ pub(crate) fn client_addr(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAdd
             return Some(client);
         };
         for part in text.rsplit(',') {
-            match part.trim().parse::<IpAddr>() {
-                Ok(ip) => {
+            match forwarded_ip(part.trim()) {
+                Some(ip) => {
                     client = ip;
-                    if !trusted.contains(&ip) {
+                    if !is_trusted(ip) {
                         return Some(ip);
                     }
                 }
                 // A malformed entry ends the chain we can trust.
-                Err(_) => return Some(client),
+                None => return Some(client),
             }
         }
     }
     Some(client)
+}
+
+/// One `X-Forwarded-For` entry: an address, with or without a port,
+/// IPv6 bracketed or not; canonical.
+fn forwarded_ip(entry: &str) -> Option<IpAddr> {
+    let ip = entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| entry.strip_prefix('[')?.strip_suffix(']')?.parse().ok())?;
+    Some(ip.to_canonical())
 }
 
 /// Flask-Login's session identifier for this request.
@@ -234,30 +255,39 @@ fn py_bytes_repr(bytes: &[u8], out: &mut dyn FnMut(&[u8])) {
     out(&[quote]);
 }
 
-/// The identifier as stored in the session: the first 64 bits of
-/// [`session_identifier`]'s digest, base64url without padding (11
-/// characters). Session protection is a tripwire, not a secret (anyone can
-/// compute the identifier of an address and user agent), so 64 bits only
-/// have to make accidental collisions negligible. The session is not shared with Flask, so only the remember
-/// cookie must match byte for byte; a short value keeps the session cookie
-/// small, which every request pays for (signing, parsing).
+/// The identifier as stored in the session: the first 64 bits of an HMAC,
+/// keyed by the app's secret, of [`session_identifier`]'s digest,
+/// base64url without padding (11 characters). Keyed, because a
+/// cookie-store session is readable by the client: an unkeyed hash of the
+/// address and `User-Agent` would let anyone who reads the cookie recover
+/// the address by trying them all. Session protection is a tripwire, so 64
+/// bits only have to make accidental collisions negligible; the session is
+/// not shared with Flask (only the remember cookie must match byte for
+/// byte), and a short value keeps the session cookie small.
 ///
-/// Computing it hashes the peer address and `User-Agent` (SHA-512 in the
-/// 0.6.3 profile). Clients send the same pair on request after request, so
-/// the result is kept in a small per-thread cache keyed by the pair; the
-/// cache holds at most [`CACHE_SLOTS`] entries of bounded size (direct
-/// mapped: a newcomer replaces the entry in its slot), so a client cannot
-/// make it grow, nor make a lookup cost more than one hash and compare.
-pub(crate) fn stored_identifier(
-    req: &HttpRequest,
-    profile: Profile,
-    trusted: &[IpAddr],
-) -> Rc<str> {
-    let addr = client_addr(req, trusted);
+/// Computing it hashes the peer address and `User-Agent` twice (SHA-512 in
+/// the 0.6.3 profile), several percent of a request. Clients send the same
+/// pair on request after request, so the result is kept in a small
+/// per-thread cache keyed by the manager's key id and the pair; the cache
+/// holds at most [`CACHE_SLOTS`] entries of bounded size (direct mapped: a
+/// newcomer replaces the entry in its slot), so a client cannot make it
+/// grow, nor make a lookup cost more than one hash and compare.
+pub(crate) fn stored_identifier<U>(req: &HttpRequest, m: &Inner<U>) -> Rc<str> {
+    let addr = client_addr(req, &m.trusted_proxies);
     let ua = req.headers().get(header::USER_AGENT).map(|v| v.as_bytes());
+    identifier_of(m, addr, ua)
+}
+
+
+/// [`stored_identifier`] of a client address and `User-Agent`.
+fn identifier_of<U>(m: &Inner<U>, addr: Option<IpAddr>, ua: Option<&[u8]>) -> Rc<str> {
+    let key = CacheKey {
+        key_id: m.signer.key_id(),
+        profile: m.profile,
+    };
     let cacheable = ua.is_none_or(|ua| ua.len() <= MAX_CACHED_UA);
     if cacheable {
-        if let Some(hit) = cache_get(profile, addr, ua) {
+        if let Some(hit) = cache_get(key, addr, ua) {
             return hit;
         }
     }
@@ -267,12 +297,17 @@ pub(crate) fn stored_identifier(
         let _ = write!(buf, "{a}");
         buf.as_str()
     });
-    let digest = identifier_digest(profile, addr_text, ua);
-    let ident: Rc<str> = base64url(&digest[..8]).into();
+    let digest = identifier_digest(m.profile, addr_text, ua);
+    let ident: Rc<str> = key_identifier(m, &digest).into();
     if cacheable {
-        cache_put(profile, addr, ua, ident.clone());
+        cache_put(key, addr, ua, ident.clone());
     }
     ident
+}
+
+/// The keyed, shortened form of a Flask-Login identifier digest.
+pub(crate) fn key_identifier<U>(m: &Inner<U>, digest: &[u8]) -> String {
+    base64url(&m.signer.mac(b"actix-login session identifier\0", digest)[..8])
 }
 
 /// Whether a session value (JSON) holds `ident`, without parsing it.
@@ -288,10 +323,17 @@ pub(crate) fn stored_matches(raw_json: Option<&String>, ident: &str) -> bool {
 const MAX_CACHED_UA: usize = 512;
 const CACHE_SLOTS: usize = 256;
 
+/// Which manager's identifiers: its secret's id and its profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CacheKey {
+    key_id: u64,
+    profile: Profile,
+}
+
 /// A cached identifier and what it was computed from.
 #[derive(Clone)]
 struct Cached {
-    profile: Profile,
+    key: CacheKey,
     addr: Option<IpAddr>,
     ua: Option<Box<[u8]>>,
     ident: Rc<str>,
@@ -310,11 +352,11 @@ thread_local! {
 /// bytes (where browsers' versions are). Not keyed, and not every byte:
 /// two keys that share a slot only evict each other, which a client gains
 /// nothing by causing.
-fn cache_slot(profile: Profile, addr: Option<IpAddr>, ua: Option<&[u8]>) -> usize {
+fn cache_slot(key: CacheKey, addr: Option<IpAddr>, ua: Option<&[u8]>) -> usize {
     const K: u64 = 0x517c_c1b7_2722_0a95;
     let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
     let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
-    let mut h = mix(0, profile as u64);
+    let mut h = mix(mix(0, key.key_id), key.profile as u64);
     h = match addr {
         Some(IpAddr::V4(v4)) => mix(h, u64::from(v4.to_bits())),
         Some(IpAddr::V6(v6)) => {
@@ -342,23 +384,23 @@ fn cache_slot(profile: Profile, addr: Option<IpAddr>, ua: Option<&[u8]>) -> usiz
     (h >> 56) as usize % CACHE_SLOTS
 }
 
-fn cache_get(profile: Profile, addr: Option<IpAddr>, ua: Option<&[u8]>) -> Option<Rc<str>> {
-    CACHE.with(|c| match c.borrow().get(cache_slot(profile, addr, ua)) {
-        Some(Some(e)) if e.profile == profile && e.addr == addr && e.ua.as_deref() == ua => {
+fn cache_get(key: CacheKey, addr: Option<IpAddr>, ua: Option<&[u8]>) -> Option<Rc<str>> {
+    CACHE.with(|c| match c.borrow().get(cache_slot(key, addr, ua)) {
+        Some(Some(e)) if e.key == key && e.addr == addr && e.ua.as_deref() == ua => {
             Some(e.ident.clone())
         }
         _ => None,
     })
 }
 
-fn cache_put(profile: Profile, addr: Option<IpAddr>, ua: Option<&[u8]>, ident: Rc<str>) {
+fn cache_put(key: CacheKey, addr: Option<IpAddr>, ua: Option<&[u8]>, ident: Rc<str>) {
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.is_empty() {
             c.resize(CACHE_SLOTS, None);
         }
-        c[cache_slot(profile, addr, ua)] = Some(Cached {
-            profile,
+        c[cache_slot(key, addr, ua)] = Some(Cached {
+            key,
             addr,
             ua: ua.map(Into::into),
             ident,
@@ -390,7 +432,15 @@ mod tests {
     /// still told apart.
     #[test]
     fn cache_collisions_evict_and_never_mix_up() {
-        let p = Profile::V0_6_3;
+        let p = CacheKey {
+            key_id: 1,
+            profile: Profile::V0_6_3,
+        };
+        let other_profile = CacheKey {
+            profile: Profile::V0_2_4,
+            ..p
+        };
+        let other_secret = CacheKey { key_id: 2, ..p };
         let addr = Some(IpAddr::from([10, 0, 0, 1]));
         let a: &[u8] = b"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
         let b: &[u8] = b"Mozilla/5.0 (X11; Linux i686;   rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -398,7 +448,8 @@ mod tests {
         cache_put(p, addr, Some(a), Rc::from("ident-a"));
         assert_eq!(cache_get(p, addr, Some(a)).as_deref(), Some("ident-a"));
         assert_eq!(cache_get(p, addr, Some(b)), None);
-        assert_eq!(cache_get(Profile::V0_2_4, addr, Some(a)), None);
+        assert_eq!(cache_get(other_profile, addr, Some(a)), None);
+        assert_eq!(cache_get(other_secret, addr, Some(a)), None);
         assert_eq!(cache_get(p, None, Some(a)), None);
         cache_put(p, addr, Some(b), Rc::from("ident-b"));
         assert_eq!(cache_get(p, addr, Some(b)).as_deref(), Some("ident-b"));

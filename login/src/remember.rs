@@ -91,11 +91,9 @@ impl<U: User> LoginState<U> {
         self.wrote_user_id(session);
         put(session, FRESH, &false)?;
         if let Some(u) = &user {
-            if m.rules.identifier_follows_login {
-                // Upstream #685: without the identifier, the next request
-                // would trip session protection (DIFFERENCES.md F1).
-                self.store_identifier(session, req)?;
-            }
+            // Upstream #685: without the identifier, the next request
+            // would trip session protection (DIFFERENCES.md F1).
+            self.store_identifier(session, req)?;
             if let Some(digest) = self.auth_digest(u) {
                 put(session, AUTH_HASH, &digest)?;
             }
@@ -106,39 +104,36 @@ impl<U: User> LoginState<U> {
         Ok(Some(user))
     }
 
-    /// The user a verified cookie payload names. The payload is the id, or
-    /// — for users with a [`session_auth_hash`](User::session_auth_hash) —
-    /// the id, `|~` and a tag of that hash. A tag is honoured only if the
-    /// user it names has an auth hash with that tag; otherwise the whole
-    /// payload is the id, as in Flask-Login. So an id that merely ends like
-    /// a tag (`admin|~0123456789abcdef`) never logs in `admin`.
+    /// The user a verified cookie payload names ([`parse_payload`]): only
+    /// ever the id the payload was issued for. A tag is honoured only if
+    /// that user has an auth hash with that tag; a user with an auth hash
+    /// needs a tag that matches, and a tag for a user without one is
+    /// refused (it was issued under credentials that no longer exist).
     async fn user_of_payload(
         &self,
         payload: &str,
         req: &HttpRequest,
     ) -> Result<CookieUser<U>, LoginError> {
-        if let (id, Some(tag)) = split_auth_tag(payload) {
-            if let Some(user) = self.call_loader(id, req).await? {
-                if let Some(digest) = self.auth_digest(&user) {
-                    let want = &digest.as_bytes()[..AUTH_TAG_LEN];
-                    if bool::from(tag.as_bytes().ct_eq(want)) {
-                        return Ok(CookieUser::Loaded(Some(user), id.to_owned()));
-                    }
-                    tracing::info!(user.id = %id, "remember cookie predates a credential change: ignored");
-                    return Ok(CookieUser::Rejected);
-                }
-            }
-        }
-        let user = self.call_loader(payload, req).await?;
+        let (id, tag) = match parse_payload(payload) {
+            Payload::Plain(id) | Payload::Untagged(id) => (id, None),
+            Payload::Tagged(id, tag) => (id, Some(tag)),
+        };
+        let user = self.call_loader(id, req).await?;
         if let Some(u) = &user {
-            if self.auth_digest(u).is_some() {
-                // Issued before the user had an auth hash, or forged from an
-                // untagged one: either way it cannot prove the credentials.
-                tracing::info!(user.id = %payload, "untagged remember cookie for a user with an auth hash: ignored");
+            let digest = self.auth_digest(u);
+            let proven = match (&digest, tag) {
+                (None, None) => true,
+                (Some(d), Some(tag)) => bool::from(tag.as_bytes().ct_eq(&d.as_bytes()[..AUTH_TAG_LEN])),
+                _ => false,
+            };
+            if !proven {
+                // Issued before a credential change, or before or after the
+                // user had an auth hash: it cannot prove the credentials.
+                tracing::info!(user.id = %id, "remember cookie does not match the user's credentials: ignored");
                 return Ok(CookieUser::Rejected);
             }
         }
-        Ok(CookieUser::Loaded(user, payload.to_owned()))
+        Ok(CookieUser::Loaded(user, id.to_owned()))
     }
 
     /// How long a remember cookie issued now lives: this login's duration,
@@ -201,12 +196,14 @@ impl<U: User> LoginState<U> {
         let payload = match &m.token_loader {
             // A token cookie is re-issued only when the user was loaded.
             Some(_) => self.user()?.get_auth_token()?,
+            // The verified payload again, if it names the session's user.
             None => {
-                let id = get_string(&session, m.keys.user_id)?;
-                if split_auth_tag(payload).0 != id {
+                let (Payload::Plain(id) | Payload::Untagged(id) | Payload::Tagged(id, _)) =
+                    parse_payload(payload);
+                if get_string(&session, m.keys.user_id).as_deref() != Some(id) {
                     return None;
                 }
-                payload_with_tag(&id, get_string(&session, AUTH_HASH).as_deref())
+                payload.to_owned()
             }
         };
         let lifetime = self.remember_lifetime(&session, None);
@@ -224,7 +221,13 @@ impl<U: User> LoginState<U> {
 /// The key state is prepared when the [`LoginManager`](crate::LoginManager)
 /// is built; signing and verifying clone it instead of re-hashing the key.
 #[derive(Clone)]
-pub(crate) enum Signer {
+pub(crate) struct Signer {
+    mac: KeyedMac,
+    key_id: u64,
+}
+
+#[derive(Clone)]
+enum KeyedMac {
     /// Flask-Login 0.2.4: HMAC-SHA1.
     Sha1(Hmac<Sha1>),
     /// Flask-Login ≥ 0.3: HMAC-SHA512.
@@ -234,9 +237,9 @@ pub(crate) enum Signer {
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print key material.
-        f.write_str(match self {
-            Signer::Sha1(_) => "Signer(HMAC-SHA1)",
-            Signer::Sha512(_) => "Signer(HMAC-SHA512)",
+        f.write_str(match self.mac {
+            KeyedMac::Sha1(_) => "Signer(HMAC-SHA1)",
+            KeyedMac::Sha512(_) => "Signer(HMAC-SHA512)",
         })
     }
 }
@@ -260,30 +263,50 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 impl Signer {
     /// A signer for `profile` keyed by the raw secret bytes.
     pub(crate) fn new(profile: Profile, key: &[u8]) -> Self {
-        match profile {
-            Profile::V0_2_4 => Signer::Sha1(
+        let mac = match profile {
+            Profile::V0_2_4 => KeyedMac::Sha1(
                 Hmac::<Sha1>::new_from_slice(key).expect("HMAC accepts keys of any length"),
             ),
-            Profile::V0_6_3 => Signer::Sha512(
+            Profile::V0_6_3 => KeyedMac::Sha512(
                 Hmac::<Sha512>::new_from_slice(key).expect("HMAC accepts keys of any length"),
             ),
+        };
+        let mut signer = Signer { mac, key_id: 0 };
+        let id = signer.mac(b"actix-login key id\0", b"");
+        signer.key_id = u64::from_le_bytes(id[..8].try_into().expect("MACs are 20 bytes or more"));
+        signer
+    }
+
+    /// The raw HMAC of the concatenated `parts`.
+    fn mac_of(&self, parts: &[&[u8]]) -> Vec<u8> {
+        fn run<M: Mac + Clone>(mac: &M, parts: &[&[u8]]) -> Vec<u8> {
+            let mut mac = mac.clone();
+            for part in parts {
+                mac.update(part);
+            }
+            mac.finalize().into_bytes().to_vec()
+        }
+        match &self.mac {
+            KeyedMac::Sha1(mac) => run(mac, parts),
+            KeyedMac::Sha512(mac) => run(mac, parts),
         }
     }
 
     /// Appends the lowercase hex HMAC of `payload` to `out`.
     fn mac_hex(&self, payload: &[u8], out: &mut String) {
-        match self {
-            Signer::Sha1(mac) => {
-                let mut mac = mac.clone();
-                mac.update(payload);
-                hex_into(&mac.finalize().into_bytes(), out);
-            }
-            Signer::Sha512(mac) => {
-                let mut mac = mac.clone();
-                mac.update(payload);
-                hex_into(&mac.finalize().into_bytes(), out);
-            }
-        }
+        hex_into(&self.mac_of(&[payload]), out);
+    }
+
+    /// The raw HMAC of `domain` followed by `data`: the domain keeps each
+    /// use of the app's key apart from the others.
+    pub(crate) fn mac(&self, domain: &[u8], data: &[u8]) -> Vec<u8> {
+        self.mac_of(&[domain, data])
+    }
+
+    /// A public name for the key, so per-thread caches of keyed values
+    /// never answer for another manager's key. Derived, not the key.
+    pub(crate) fn key_id(&self) -> u64 {
+        self.key_id
     }
 
     /// `payload|hexdigest`: Flask-Login's `encode_cookie`.
@@ -308,20 +331,10 @@ impl Signer {
         // lowercase hex, as Flask-Login compares it (uppercase is refused).
         let mut given = [0u8; 64];
         let given = lowercase_hex_decode(digest, &mut given)?;
-        let ok = match self {
-            Signer::Sha1(mac) => {
-                let mut mac = mac.clone();
-                mac.update(payload);
-                // Constant time in the digest's content; the length, which
-                // is public, was checked above.
-                given.len() == 20 && bool::from(mac.finalize().into_bytes()[..].ct_eq(given))
-            }
-            Signer::Sha512(mac) => {
-                let mut mac = mac.clone();
-                mac.update(payload);
-                given.len() == 64 && bool::from(mac.finalize().into_bytes()[..].ct_eq(given))
-            }
-        };
+        // Constant time in the digest's content; the length, which is
+        // public, is compared first.
+        let expected = self.mac_of(&[payload]);
+        let ok = given.len() == expected.len() && bool::from(expected[..].ct_eq(given));
         if !ok {
             return None;
         }
@@ -717,25 +730,46 @@ impl Signer {
     }
 }
 
-/// The cookie payload for `id`: the id itself (Flask's format), followed by
-/// `|~` and a tag of the user's auth-hash digest when there is one, so a
+/// The cookie payload for `id`: the id itself (Flask's format), followed
+/// by `|~` and a tag of the user's auth-hash digest when there is one, so a
 /// password change invalidates remember cookies issued before it.
+///
+/// Unambiguous for every id: an id that itself contains `|~` gets a mark
+/// even without a tag (`id|~`), so [`parse_payload`] splits at the last
+/// `|~` and gets the id back, whatever the id looks like. Ids without `|~`
+/// and users without an auth hash get exactly Flask-Login's payload.
 pub(crate) fn payload_with_tag(id: &str, auth_digest: Option<&str>) -> String {
     match auth_digest {
+        // Our own hex digest: the slice is on a character boundary.
         Some(d) => format!("{id}{AUTH_TAG_MARK}{}", &d[..AUTH_TAG_LEN]),
+        None if id.contains(AUTH_TAG_MARK) => format!("{id}{AUTH_TAG_MARK}"),
         None => id.to_owned(),
     }
 }
 
-/// Splits a verified payload into the id and the auth-hash tag, if any.
-pub(crate) fn split_auth_tag(payload: &str) -> (&str, Option<&str>) {
+/// What a verified cookie payload names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Payload<'a> {
+    /// The whole payload is the id (Flask's format).
+    Plain(&'a str),
+    /// An id whose user has an auth hash, and the tag of that hash.
+    Tagged(&'a str, &'a str),
+    /// An id containing `|~`, for a user without an auth hash.
+    Untagged(&'a str),
+}
+
+/// Reads a verified payload: the inverse of [`payload_with_tag`].
+pub(crate) fn parse_payload(payload: &str) -> Payload<'_> {
     if let Some(pos) = payload.rfind(AUTH_TAG_MARK) {
-        let tag = &payload[pos + AUTH_TAG_MARK.len()..];
+        let (id, tag) = (&payload[..pos], &payload[pos + AUTH_TAG_MARK.len()..]);
+        if tag.is_empty() {
+            return Payload::Untagged(id);
+        }
         if tag.len() == AUTH_TAG_LEN && tag.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return (&payload[..pos], Some(tag));
+            return Payload::Tagged(id, tag);
         }
     }
-    (payload, None)
+    Payload::Plain(payload)
 }
 
 /// `Expires` as Werkzeug writes it: `Mon, 29 Nov 2027 11:18:24 GMT` (0.6.3),
@@ -848,5 +882,35 @@ mod tests {
             assert_eq!(find_cookie(&h, "r", p), Some(&b"\"x;y\""[..]));
             assert_eq!(find_cookie(&h, "zz", p), None);
         }
+    }
+
+    /// No id's payload reads back as another id, with or without a tag,
+    /// whatever the id holds (marks, hex, bars): the tagged format is
+    /// unambiguous. Ids are built from the pieces that could confuse it.
+    #[test]
+    fn every_payload_names_exactly_its_own_id() {
+        let pieces = ["", "a", "|", "~", "|~", "0123456789abcdef", "0123456789ABCDEF", "é", "|~|~"];
+        let digest = "fedcba9876543210fedcba9876543210";
+        let mut ids = Vec::new();
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    ids.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        for id in &ids {
+            for with_hash in [false, true] {
+                let payload = payload_with_tag(id, with_hash.then_some(digest));
+                let (read, tag) = match parse_payload(&payload) {
+                    Payload::Plain(id) | Payload::Untagged(id) => (id, None),
+                    Payload::Tagged(id, tag) => (id, Some(tag)),
+                };
+                assert_eq!(read, id, "payload {payload:?}");
+                assert_eq!(tag, with_hash.then_some(&digest[..AUTH_TAG_LEN]), "payload {payload:?}");
+            }
+        }
+        // Flask's payloads for ordinary ids are unchanged.
+        assert_eq!(payload_with_tag("42", None), "42");
     }
 }

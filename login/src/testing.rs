@@ -18,7 +18,7 @@ use actix_web::{dev::ServiceRequest, HttpMessage};
 use crate::{
     error::LoginError,
     keys::{FRESH_AT, ID},
-    protection::stored_identifier,
+    protection,
     session::{put, set_fresh},
     SessionProtection,
 };
@@ -92,10 +92,41 @@ fn apply_marker<U: crate::User>(
         put(
             &session,
             ID,
-            &*stored_identifier(req.request(), m.profile, &m.trusted_proxies),
+            &*protection::stored_identifier(req.request(), m),
         )?;
     }
     // As at any login: a session id known before it is worthless after.
     session.renew();
     Ok(())
+}
+
+/// What the session stores for a client whose Flask-Login session
+/// identifier ([`session_identifier`](crate::session_identifier)) is
+/// `flask_identifier`, under `manager`'s secret: for tests that check
+/// session protection's bookkeeping.
+///
+/// ```
+/// # #[cfg(feature = "test-helpers")] {
+/// # use actix_login::{LoginManager, Profile, User, LoaderError, UserLoader};
+/// # #[derive(Clone)] struct A; impl User for A { fn get_id(&self) -> String { "1".into() } }
+/// # struct L; impl UserLoader for L { type User = A;
+/// #   async fn load_user(&self, _: &str, _: &actix_web::HttpRequest) -> Result<Option<A>, LoaderError> { Ok(None) } }
+/// use actix_login::{session_identifier, testing::stored_identifier};
+/// let manager = LoginManager::builder(L, "a secret").build();
+/// let flask = session_identifier(Profile::V0_6_3, Some("127.0.0.1"), Some(b"curl/8"));
+/// assert_eq!(stored_identifier(&manager, &flask).len(), 11);
+/// # }
+/// ```
+///
+/// # Panics
+///
+/// When `flask_identifier` is not lowercase hex.
+pub fn stored_identifier<U: crate::User>(
+    manager: &crate::LoginManager<U>,
+    flask_identifier: &str,
+) -> String {
+    let digest: Vec<u8> = (0..flask_identifier.len() / 2)
+        .map(|i| u8::from_str_radix(&flask_identifier[2 * i..2 * i + 2], 16).expect("hex"))
+        .collect();
+    crate::protection::key_identifier(&manager.inner, &digest)
 }

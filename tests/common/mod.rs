@@ -284,11 +284,21 @@ impl actix_login::TokenLoader for TableTokenLoader {
 // ---------------------------------------------------------------- manager
 
 /// The upstream fixture's manager settings: secret "deterministic", session
-/// protection off, remember cookie named "remember".
+/// protection off, remember cookie named "remember" with Flask-Login's
+/// attributes (no `Secure`, no `SameSite`: the ported tests compare
+/// Flask's `Set-Cookie` headers).
 pub fn builder() -> LoginManagerBuilder<TestUser> {
     LoginManager::builder(load_user, SECRET)
         .session_protection(SessionProtection::Off)
-        .remember_cookie(RememberCookie::new().name(REMEMBER_COOKIE))
+        .remember_cookie(flask_cookie())
+}
+
+/// The remember cookie with Flask-Login's default attributes.
+pub fn flask_cookie() -> RememberCookie {
+    RememberCookie::new()
+        .name(REMEMBER_COOKIE)
+        .secure(false)
+        .same_site(None)
 }
 
 /// [`builder`] changed by `hook`, built.
@@ -909,7 +919,13 @@ where
     /// `Cookie` header), the client's address and `User-Agent` (unless set),
     /// and stores the response's cookies.
     pub async fn send(&mut self, req: test::TestRequest) -> Resp {
-        let mut req = req.peer_addr(self.peer).to_request();
+        self.send_request(req.peer_addr(self.peer).to_request())
+            .await
+    }
+
+    /// [`send`](Self::send) for a request already built (e.g. by
+    /// `testing::login_as`).
+    pub async fn send_request(&mut self, mut req: actix_http::Request) -> Resp {
         let headers = req.headers_mut();
         if !headers.contains_key(header::COOKIE) {
             if let Some(cookie) = self.jar.header() {
@@ -1038,26 +1054,8 @@ pub fn quote(s: &str) -> String {
     out
 }
 
-/// How the session stores an identifier: the first 8 bytes of the hex
-/// digest, base64url without padding.
-pub fn stored_form(hex_digest: &str) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let bytes: Vec<u8> = (0..8)
-        .map(|i| u8::from_str_radix(&hex_digest[2 * i..2 * i + 2], 16).unwrap())
-        .collect();
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut out = String::new();
-    for b in bytes {
-        bits = (bits << 8) | u32::from(b);
-        n += 8;
-        while n >= 6 {
-            n -= 6;
-            out.push(ABC[((bits >> n) & 63) as usize] as char);
-        }
-    }
-    if n > 0 {
-        out.push(ABC[((bits << (6 - n)) & 63) as usize] as char);
-    }
-    out
+/// How the session stores the identifier whose Flask-Login digest is
+/// `hex_digest`, under the test secret and `profile`.
+pub fn stored_form(profile: actix_login::Profile, hex_digest: &str) -> String {
+    actix_login::testing::stored_identifier(&manager(|b| b.profile(profile)), hex_digest)
 }

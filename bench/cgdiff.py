@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Where do a server's extra instructions go? Compares two callgrind outputs
-of scripts/bench.sh (target/bench/callgrind/*.out), per request.
+of bench/compare.sh (<target dir>/bench/callgrind/*.out), per request.
 
   bench/cgdiff.py FLOOR.out LOGIN.out [N] [--inclusive] [--grep REGEX] [--top K]
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The measuring client of scripts/bench.sh: logs in, then sends a fixed
+"""The measuring client of bench/compare.sh: logs in, then sends a fixed
 number of identical GETs over one keep-alive connection (http.client; it
 reconnects by itself when a server closes, as gunicorn's sync worker does).
 

@@ -1,5 +1,5 @@
-"""The Flask + Flask-Login baseline of scripts/bench.sh: the routes of
-examples/bench_server.rs on the real library, served by gunicorn with one
+"""The Flask + Flask-Login baseline of bench/compare.sh: the routes of
+bench/src/bin/actix-login.rs on the real library, served by gunicorn with one
 sync worker. Runs on Flask 3.1 + Flask-Login 0.6.3 and on Flask 0.12 +
 Flask-Login 0.2.4 (requirements-*.txt beside this file).
 

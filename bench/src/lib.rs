@@ -1,7 +1,8 @@
-//! What the baseline servers of `scripts/bench.sh` share with each other and
-//! with `examples/bench_server.rs` (the actix-login side): the port, the
-//! session set-up, the users and the response shapes. Keep these in step
-//! with that example, or the comparison stops being fair.
+//! What the baseline servers of `bench/compare.sh` share with each other and
+//! with `src/bin/actix-login.rs` (the actix-login side, which has its own
+//! `User` type but this session key): the port, the session set-up, the
+//! users and the response shapes. Keep these in step with that server, or
+//! the comparison stops being fair.
 
 use std::{collections::HashMap, sync::LazyLock};
 

@@ -2,7 +2,7 @@
 # What actix-login costs per request, against the floors it cannot beat
 # (issue #6). One command:
 #
-#   scripts/bench.sh
+#   bash bench/compare.sh
 #
 # builds the servers (release), then for every case below:
 #   * callgrind: runs the server under `valgrind --tool=callgrind` with
@@ -15,12 +15,13 @@
 #     request (utime+stime from /proc/<pid>/stat).
 # and writes the Markdown table to bench/results.md (and prints it).
 #
-# Servers (same routes, same session set-up; see bench/src/lib.rs):
+# Servers (same routes, same session set-up; see bench/src/lib.rs), the
+# binaries of the actix-login-bench package, bench/src/bin/:
 #   floor-web      actix-web alone, no session
 #   floor-session  actix-session cookie store (signed) + read user id + HashMap lookup: THE FLOOR
 #   identity       actix-identity 0.9 on the same session
 #   floor-hmac     the floor + hand-rolled remember cookie check (HMAC-SHA512 / HMAC-SHA1)
-#   actix-login    examples/bench_server.rs
+#   actix-login    actix-login itself
 #   flask          Flask 3.1 + Flask-Login 0.6.3 (Flask 0.12 + 0.2.4 for the 0.2.4
 #                  remember case) under gunicorn, one sync worker
 #
@@ -32,17 +33,25 @@
 #   BENCH_CASES="session-off remember-0.6.3 ..."   a subset of the cases (or the
 #                            diagnostic `session-keys`: what each session key costs the floor)
 #   BENCH_SERVER_CPU=0 BENCH_CLIENT_CPU=1          taskset cores for the wrk runs
-#   BENCH_LOGIN_BIN=path     measure another build of examples/bench_server (A/B comparisons)
+#   BENCH_LOGIN_BIN=path     measure another build of the actix-login server (A/B comparisons)
 #   BENCH_CALLGRIND_DIFF=1   count every server by difference, as Flask is (to check the two methods agree)
 #   BENCH_WRK_REPEAT=3       wrk runs per row; the best (highest req/s, lowest CPU/request) is reported
 #   BENCH_SERVERS="identity actix-login"  measure only these servers (names as in server_cmd)
-#   BENCH_APPEND=1           keep earlier rows of target/bench/results.tsv (re-measured rows replace them)
-#   BENCH_REPORT_ONLY=1      only rewrite bench/results.md from target/bench/results.tsv
+#   BENCH_APPEND=1           keep earlier rows of <target>/bench/results.tsv (re-measured rows replace them)
+#   BENCH_REPORT_ONLY=1      only rewrite bench/results.md from <target>/bench/results.tsv
 #   BENCH_KEEP_CALLGRIND=1   keep every callgrind.out (default: only actix-login's and the floor's)
-# Callgrind outputs and logs: target/bench/.
+# Callgrind outputs, logs and the Flask venvs: <target>/bench/, where <target>
+# is cargo's target directory (CARGO_TARGET_DIR is honoured: cargo says where).
+#
+# Exits non-zero, after writing the report, when a server died or did not
+# start, or a row could not be measured (Flask's included, unless skipped
+# with BENCH_SKIP_FLASK=1): a `?` in the table is never a success.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# Where cargo builds, as cargo sees it (CARGO_TARGET_DIR, .cargo/config).
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 
 N=${BENCH_N:-2000}
 WARMUP=${BENCH_WARMUP:-200}
@@ -54,7 +63,7 @@ SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 ALL_CASES="session-off session-basic session-strong remember-0.6.3 remember-0.2.4 anon-page anon-page-logged-in unauthorized unauthorized-redirect"
 CASES=${BENCH_CASES:-$ALL_CASES}
-OUT=$ROOT/target/bench
+OUT=$TARGET_DIR/bench
 CG=$OUT/callgrind
 LOGS=$OUT/logs
 RESULTS=$OUT/results.tsv
@@ -77,13 +86,32 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# Rows that could not be measured, or servers that died: the exit status.
+FAILED=()
+
 # --- build -------------------------------------------------------------------
+# The servers are the binaries of one package: building them builds no
+# dev-dependency (criterion) and none of the example app's or the tests'.
+BIN=$TARGET_DIR/release
 if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
-  step "cargo build --release (baselines and examples/bench_server)"
-  cargo build --release -p actix-login-bench --bins
-  cargo build --release --example bench_server
+  step "cargo build --release -p actix-login-bench --bins (the servers)"
+  # Where cargo put them: the directory of the binaries it reports.
+  BIN=$(cargo build --release -p actix-login-bench --bins --message-format=json-render-diagnostics |
+    python3 -c '
+import json, os, sys
+dirs = {os.path.dirname(m["executable"]) for m in map(json.loads, sys.stdin)
+        if m.get("reason") == "compiler-artifact" and m.get("executable")}
+if len(dirs) != 1:
+    sys.exit(f"expected the servers in one directory, cargo reported {sorted(dirs)}")
+print(dirs.pop())
+')
 fi
-BIN=$ROOT/target/release
+for server in floor-web floor-session floor-hmac identity actix-login; do
+  [ -x "$BIN/$server" ] || [ -n "${BENCH_REPORT_ONLY:-}" ] || {
+    echo "no server binary $BIN/$server (built with BENCH_SKIP_BUILD=1?)" >&2
+    exit 1
+  }
+done
 
 FLASK_OK=
 if [ -z "${BENCH_SKIP_FLASK:-}" ]; then
@@ -97,7 +125,10 @@ if [ -z "${BENCH_SKIP_FLASK:-}" ]; then
       "$base" -m venv "$venv" && "$venv/bin/pip" install -q -r "bench/flask/requirements-$v.txt" || FLASK_OK=
     fi
   done
-  [ -n "$FLASK_OK" ] || note "Flask venvs could not be made: Flask rows skipped"
+  if [ -z "$FLASK_OK" ]; then
+    note "Flask venvs could not be made: the Flask rows are not measured (BENCH_SKIP_FLASK=1 to leave them out)"
+    FAILED+=("Flask baselines: no venv")
+  fi
 fi
 
 # --- servers -----------------------------------------------------------------
@@ -108,7 +139,7 @@ server_cmd() {
     floor-session) echo "$BIN/floor-session" ;;
     identity) echo "$BIN/identity" ;;
     floor-hmac*) echo "$BIN/floor-hmac" ;;
-    actix-login) echo "${BENCH_LOGIN_BIN:-$BIN/examples/bench_server}" ;;
+    actix-login) echo "${BENCH_LOGIN_BIN:-$BIN/actix-login}" ;;
     flask*)
       local v=0.6.3
       [[ $1 == *0.2.4* ]] && v=0.2.4
@@ -224,6 +255,7 @@ callgrind_run() {
   [ -f "$out" ] || { echo "no callgrind output $out" >&2; return 1; }
   ir=$(awk '/^totals:/ {print $2}' "$out")
   [ -n "$ir" ] || ir=$(awk '/^summary:/ {print $2}' "$out")
+  [ -n "$ir" ] || { echo "no instruction total in $out" >&2; return 1; }
   # Only the serving process's file matters (gunicorn's arbiter writes one too).
   for f in "$CG/$label".*; do [ "$f" = "$out" ] || rm -f "$f"; done
   if [ -z "${BENCH_KEEP_CALLGRIND:-}" ] && [[ $name != actix-login && $name != floor-session && $name != floor-hmac* ]]; then
@@ -341,13 +373,15 @@ for c in $CASES; do
     key="$name|$envs|$path|$kind|$status"
     slug=$(echo "$case-$label-$envs" | tr -c 'A-Za-z0-9.\n-' '_' | tr -s '_')
     if [ -z "${CG_CACHE[$key]:-}" ]; then
-      CG_CACHE[$key]=$(measure_callgrind "$slug" "$name" "$envs" "$path" "$kind" "$status") || CG_CACHE[$key]="? ?"
+      CG_CACHE[$key]=$(measure_callgrind "$slug" "$name" "$envs" "$path" "$kind" "$status") ||
+        { CG_CACHE[$key]="? ?"; FAILED+=("callgrind: $case / $label ${envs:-(defaults)} (log: $LOGS/cg-$slug.log)"); }
     fi
     read -r ir setc <<<"${CG_CACHE[$key]}"
     rps="" cpu=""
     if [ -z "${BENCH_SKIP_WRK:-}" ]; then
       if [ -z "${WRK_CACHE[$key]:-}" ]; then
-        WRK_CACHE[$key]=$(measure_wrk "$slug" "$name" "$envs" "$path" "$kind" "$status") || WRK_CACHE[$key]="? ?"
+        WRK_CACHE[$key]=$(measure_wrk "$slug" "$name" "$envs" "$path" "$kind" "$status") ||
+          { WRK_CACHE[$key]="? ?"; FAILED+=("wrk: $case / $label ${envs:-(defaults)} (log: $LOGS/wrk-$slug.log)"); }
       fi
       read -r rps cpu <<<"${WRK_CACHE[$key]}"
     fi
@@ -388,7 +422,7 @@ print("# actix-login: cost per request against its floors")
 print()
 built = f"the `actix-login` rows are `{login_bin}` (BENCH_LOGIN_BIN), not this tree's build" if login_bin else \
     f"commit {rev}{', login/ modified' if dirty else ''}"
-print(f"Produced by `scripts/bench.sh` on {datetime.date.today()} ({built}; "
+print(f"Produced by `bench/compare.sh` on {datetime.date.today()} ({built}; "
       f"{os.cpu_count()} cores, shared). Instructions: user-space Ir of the server process (all threads) under "
       f"`valgrind --tool=callgrind`, {n} measured `GET`s over one keep-alive connection after {warm} warm-up requests, "
       f"divided by {n}; deterministic. CPU time and throughput: `wrk -t1 -c{conns} -d{secs}s`, best of {repeat}, server and client "
@@ -464,3 +498,9 @@ print("Notes: Flask runs under gunicorn's sync worker, which closes the connecti
       "into the session (a session write, as Flask-Login does); the baselines' redirect does not.")
 PYEOF
 cat "$ROOT/bench/results.md"
+
+if [ ${#FAILED[@]} -gt 0 ]; then
+  printf '\nNOT MEASURED (%d):\n' "${#FAILED[@]}" >&2
+  printf '  %s\n' "${FAILED[@]}" >&2
+  exit 1
+fi

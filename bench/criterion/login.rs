@@ -2,12 +2,12 @@
 //! requests through the middleware, in-process (`actix_web::test`).
 //!
 //! ```sh
-//! cargo bench --bench login                 # everything
-//! cargo bench --bench login -- request/     # whole requests only
+//! cargo bench -p actix-login-bench                 # everything
+//! cargo bench -p actix-login-bench -- request/     # whole requests only
 //! ```
 //!
 //! These are wall-clock figures of one noisy machine; the instruction
-//! counts of `scripts/bench.sh` (callgrind) are the ones to compare. The
+//! counts of `bench/compare.sh` (callgrind) are the ones to compare. The
 //! request cases mirror that script's: logged in through the session with
 //! protection off / basic / strong, restored from a remember cookie (0.6.3
 //! and 0.2.4 profiles), an anonymous request to a page that never asks for
@@ -116,7 +116,7 @@ fn query_arg<'q>(query: &'q str, name: &str) -> Option<&'q str> {
     })
 }
 
-// --- the actix-login app (as examples/bench_server.rs) ---
+// --- the actix-login app (as src/bin/actix-login.rs) ---
 
 #[get("/login")]
 async fn login(req: HttpRequest) -> actix_web::Result<HttpResponse> {
@@ -147,7 +147,7 @@ async fn anon() -> HttpResponse {
     text("anon".to_owned())
 }
 
-// --- the floor app (as bench/src/bin/floor-session.rs) ---
+// --- the floor app (as src/bin/floor-session.rs) ---
 
 #[get("/login")]
 async fn floor_login(req: HttpRequest, session: Session) -> actix_web::Result<HttpResponse> {

@@ -1,8 +1,8 @@
-//! The actix-login side of the cost comparison (`scripts/bench.sh`): the
-//! same routes and session set-up as the baseline servers in `bench/`.
+//! The actix-login side of the cost comparison (`bench/compare.sh`): the
+//! same routes and session set-up as the baseline servers beside it.
 //!
 //! ```sh
-//! PORT=8080 BENCH_PROTECTION=basic BENCH_PROFILE=0.6.3 cargo run --release --example bench_server
+//! PORT=8080 BENCH_PROTECTION=basic BENCH_PROFILE=0.6.3 cargo run --release -p actix-login-bench --bin actix-login
 //! ```
 //!
 //! * `GET /login?id=1[&remember=1]` logs user 1 in (2 bob is inactive, 3 carol);
@@ -25,10 +25,8 @@ use actix_login::{
 use actix_session::{
     config::CookieContentSecurity, storage::CookieSessionStore, SessionMiddleware,
 };
+use actix_login_bench::SESSION_KEY;
 use actix_web::{cookie::Key, get, App, HttpRequest, HttpResponse, HttpServer};
-
-/// The same key as `bench/src/lib.rs`'s `SESSION_KEY`.
-const SESSION_KEY: &[u8; 64] = b"actix-login-bench: fixed session key, 64 bytes, never for prod!!";
 
 #[derive(Debug, Clone, Copy)]
 struct Account {

@@ -4,13 +4,11 @@
 //! views, JSON for API clients and timed freshness are in loaders.rs,
 //! next.rs and freshness.rs.)
 
-mod common;
-
+use crate::common::*;
 use actix_login::{
     anonymous_required, login_user, safe_next, testing::login_as, LoginOptions, SessionProtection,
 };
 use actix_web::{dev::Service, http::StatusCode, test, web, App, HttpRequest, HttpResponse};
-use common::*;
 
 // ------------------------------------------------- revocation (auth hash)
 

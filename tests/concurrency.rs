@@ -15,14 +15,12 @@
 //! show up as another user's name. Bounded by request count, and by a time
 //! limit that fails the test instead of hanging.
 
-mod support_faults;
-
 use std::time::Duration;
 
+use crate::support_faults::*;
 use actix_login::Profile;
 use actix_session::storage::CookieSessionStore;
 use actix_web::http::StatusCode;
-use support_faults::*;
 
 const USERS: usize = 50;
 const ROUNDS: usize = 6;

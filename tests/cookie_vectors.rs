@@ -21,25 +21,20 @@
 //! cookie; actix-login keeps its state in actix-session's cookie, whose
 //! format is actix-session's).
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use actix_login::{session_identifier, LoginManager, Profile, RememberCookie, SessionProtection};
 use actix_web::{
     http::{header, header::HeaderValue, StatusCode},
     test::TestRequest,
 };
-use common::*;
 use serde_json::Value;
 
 const COOKIE_NAME: &str = "remember_token";
 
 fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/cookie-vectors.json"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/cookie-vectors.json");
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
     serde_json::from_str(&text).expect("cookie-vectors.json is JSON")
 }
@@ -110,7 +105,12 @@ fn builder_for(profile: Profile, secret: &Secret) -> actix_login::LoginManagerBu
     LoginManager::builder(load_user, secret)
         .profile(profile)
         .session_protection(SessionProtection::Off)
-        .remember_cookie(RememberCookie::new().name(COOKIE_NAME).secure(false).same_site(None))
+        .remember_cookie(
+            RememberCookie::new()
+                .name(COOKIE_NAME)
+                .secure(false)
+                .same_site(None),
+        )
 }
 
 /// The cookie value as the vector's `Set-Cookie` carries it (quoted or not).
@@ -130,7 +130,7 @@ fn without_expires(header: &str) -> String {
 fn the_copy_of_the_vectors_matches_the_reference_when_present() {
     let reference = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/reference/cookie-vectors.json"
+        "/../../shared/reference/cookie-vectors.json"
     );
     if let Ok(text) = std::fs::read_to_string(reference) {
         let reference: Value = serde_json::from_str(&text).unwrap();

@@ -1,10 +1,8 @@
 //! Flashed messages on the way to the login and refresh views (the flash
 //! tests of reference §5.3 and §5.5), stored as Flask stores them.
 
-mod common;
-
+use crate::common::*;
 use actix_web::http::StatusCode;
-use common::*;
 
 const DEFAULT_LOGIN: &str = r#"[["message","Please log in to access this page."]]"#;
 const DEFAULT_REFRESH: &str = r#"[["message","Please reauthenticate to access this page."]]"#;

@@ -1,12 +1,10 @@
 //! Fresh logins: `login_fresh`, `needs_refresh`, `confirm_login` and
 //! `#[fresh_login_required]` (reference §5.5).
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use actix_web::{http::StatusCode, HttpResponse};
-use common::*;
 
 /// Upstream `test_authentication_is_fresh`.
 #[actix_web::test]

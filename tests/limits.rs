@@ -9,38 +9,69 @@
 //!   no HTTP parser limits anything, so the library itself meets the input
 //!   whole: a 16 MiB `Cookie` header, 10 000 cookies, 2 000 `Cookie`
 //!   headers. Peak memory is measured with the kernel's peak-RSS counter
-//!   (`VmHWM`, reset through `/proc/self/clear_refs`), so the tests of this
-//!   file run one at a time;
+//!   (`VmHWM`, reset through `/proc/self/clear_refs`), so each test that
+//!   measures memory runs alone in a process of its own (`alone`): the
+//!   suite's other tests run in parallel threads of one process;
 //! * a real `HttpServer` on a loopback port, fed raw bytes over TCP: what a
 //!   client can actually send is bounded by actix-http first.
 //!
 //! Also here: regression tests for what the fuzz targets found (see
 //! docs/fuzzing.md).
 
-mod common;
-mod support_faults;
-
 use std::{
     io::{Read, Write},
     net::{SocketAddr, TcpStream},
-    sync::Mutex,
+    process::Command,
     time::Duration,
 };
 
+use crate::common::*;
 use actix_login::{Profile, SessionProtection};
 use actix_session::storage::CookieSessionStore;
 use actix_web::{
     http::{header, header::HeaderValue, StatusCode},
     test::TestRequest,
 };
-use common::*;
 
-/// The tests of this file measure the process's memory: one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial<F: std::future::Future<Output = ()>>(test: impl FnOnce() -> F) {
-    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+/// Runs `test` on an actix system of its own.
+fn run<F: std::future::Future<Output = ()>>(test: impl FnOnce() -> F) {
     actix_web::rt::System::new().block_on(test());
+}
+
+/// Set in the process `alone` starts: run the test here.
+const ALONE: &str = "ACTIX_LOGIN_TEST_ALONE";
+
+/// Runs a test that measures the process's memory alone in a process of
+/// its own, where no other test allocates: the test binary runs again with
+/// only this test (named by libtest's thread name), and this test runs
+/// `test` there. Its output (the measurements) is passed on. When the
+/// harness gives no test name (`--test-threads=1` runs tests on the main
+/// thread, one at a time), `test` runs here.
+fn alone<F: std::future::Future<Output = ()>>(test: impl FnOnce() -> F) {
+    let thread = std::thread::current();
+    let name = thread.name().filter(|n| *n != "main");
+    let (Some(name), None) = (name, std::env::var_os(ALONE)) else {
+        return run(test);
+    };
+    let out = Command::new(std::env::current_exe().expect("the test binary"))
+        .args([
+            name,
+            "--exact",
+            "--include-ignored",
+            "--test-threads=1",
+            "--nocapture",
+        ])
+        .env(ALONE, name)
+        .output()
+        .expect("run the test binary again");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprint!("{stderr}");
+    assert!(
+        out.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{name}, alone in its own process: {}\n{stdout}",
+        out.status
+    );
 }
 
 const MIB: usize = 1 << 20;
@@ -102,7 +133,7 @@ fn cookie(bytes: &[u8]) -> (header::HeaderName, HeaderValue) {
 /// copies of itself.
 #[test]
 fn a_16_mib_remember_cookie_is_anonymous_with_bounded_memory() {
-    serial(|| async {
+    alone(|| async {
         for profile in PROFILES {
             let mut c = client_with(move |b| b.profile(profile)).await;
             assert_eq!(c.body("/username").await, "Anonymous");
@@ -160,7 +191,7 @@ fn a_16_mib_remember_cookie_is_anonymous_with_bounded_memory() {
 /// 2 MiB is where it was after 8.
 #[test]
 fn huge_cookies_do_not_leak() {
-    serial(|| async {
+    alone(|| async {
         let mut c = client().await;
         let raw = [b"remember=1|".as_slice(), &vec![0xe9; 2 * MIB]].concat();
         let h = cookie(&raw);
@@ -185,7 +216,7 @@ fn huge_cookies_do_not_leak() {
 /// in 0.2.4), unrelated junk is ignored.
 #[test]
 fn thousands_of_cookies() {
-    serial(|| async {
+    alone(|| async {
         for profile in PROFILES {
             let mut c = client_with(move |b| b.profile(profile)).await;
             let good = manager(|b| b.profile(profile)).encode_cookie("2");
@@ -236,7 +267,7 @@ fn thousands_of_cookies() {
 /// `User-Agent` that stays the same, even under strong protection.
 #[test]
 fn non_utf8_header_bytes() {
-    serial(|| async {
+    run(|| async {
         for profile in PROFILES {
             let good = manager(|b| b.profile(profile)).encode_cookie("1");
             let mut c = client_with(move |b| {
@@ -288,7 +319,7 @@ fn non_utf8_header_bytes() {
 /// The empty id works like any other: login, remember, restore.
 #[test]
 fn empty_id_round_trips() {
-    serial(|| async {
+    run(|| async {
         for profile in PROFILES {
             let mut c = client_with(move |b| b.profile(profile)).await;
             c.users
@@ -310,7 +341,7 @@ fn empty_id_round_trips() {
 /// 4 MiB and the user exists.
 #[test]
 fn long_ids_are_refused_by_the_cookie_store() {
-    serial(|| async {
+    alone(|| async {
         for profile in PROFILES {
             let mut c = client_with(move |b| b.profile(profile)).await;
             let id = "m".repeat(60_000);
@@ -345,7 +376,7 @@ fn long_ids_are_refused_by_the_cookie_store() {
 /// refused by the HTTP layer: see the real-server test.)
 #[test]
 fn long_request_target() {
-    serial(|| async {
+    run(|| async {
         let mut c = client_with(|b| b.login_view("/login")).await;
         let target = format!("/protected?q={}", "%C3%A9x".repeat(60_000 / 7));
         let r = c.get(&target).await;
@@ -396,10 +427,14 @@ fn status_of(line: &str) -> u16 {
 /// pass and are handled; the server keeps serving after each.
 #[test]
 fn a_real_server_refuses_oversized_heads_and_keeps_serving() {
-    serial(|| async {
-        let dir = support_faults::Directory::new(3);
-        let server =
-            support_faults::Server::start(&dir, Profile::V0_6_3, 1, CookieSessionStore::default);
+    run(|| async {
+        let dir = crate::support_faults::Directory::new(3);
+        let server = crate::support_faults::Server::start(
+            &dir,
+            Profile::V0_6_3,
+            1,
+            CookieSessionStore::default,
+        );
         let addr = server.addr;
         let results = actix_web::rt::task::spawn_blocking(move || {
             let get = |extra: &[u8]| {

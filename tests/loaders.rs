@@ -2,19 +2,17 @@
 //! tests of §5.2), the token loader (0.2.4's `token_loader`, §5.12), and
 //! what a failing loader does.
 
-mod common;
-
 use std::sync::{
     atomic::{AtomicUsize, Ordering},
     Arc,
 };
 
+use crate::common::*;
 use actix_login::{
     CurrentUser, LoaderError, LoginManager, LoginRequired, RememberCookie, SessionProtection,
     UserLoader,
 };
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
-use common::*;
 
 // ------------------------------------------------------------ request loader
 
@@ -87,7 +85,7 @@ mod via_request {
     > {
         let m = LoginManager::builder(no_user, SECRET)
             .session_protection(SessionProtection::Off)
-            .remember_cookie(common::flask_cookie())
+            .remember_cookie(crate::common::flask_cookie())
             .request_loader(QueryOrSessionLoader)
             .build();
         start(m, Users::data(), |_| {}).await
@@ -328,7 +326,7 @@ async fn hand_written_user_loader() {
     let count = loader.0.clone();
     let m = LoginManager::builder(loader, SECRET)
         .session_protection(SessionProtection::Off)
-        .remember_cookie(common::flask_cookie())
+        .remember_cookie(crate::common::flask_cookie())
         .build();
     let mut c = start(m, Users::data(), |_| {}).await;
     c.get("/login-notch-remember").await;
@@ -383,7 +381,7 @@ fn load_plain(id: &str) -> Option<TestUser> {
 async fn a_plain_fn_loader_serves_sessions_and_remember_cookies() {
     let m = LoginManager::builder(load_plain, SECRET)
         .session_protection(SessionProtection::Basic)
-        .remember_cookie(common::flask_cookie())
+        .remember_cookie(crate::common::flask_cookie())
         .build();
     let mut c = start(m, Users::data(), |_| {}).await;
     assert_eq!(c.get("/protected").await.status, StatusCode::UNAUTHORIZED);

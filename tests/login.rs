@@ -68,11 +68,9 @@
 //!   `session.modified`): ported as "no session `Set-Cookie`" in
 //!   `robustness.rs`.
 
-mod common;
-
+use crate::common::*;
 use actix_login::{logout_user, AnonymousUser, CurrentUser, LoginOptions, User};
 use actix_web::{http::Method, http::StatusCode, web, FromRequest, HttpRequest, HttpResponse};
-use common::*;
 
 #[actix_web::test]
 async fn defaults_to_anonymous() {

@@ -1,15 +1,13 @@
 //! `unauthorized()`: 401 or the redirect to the login view with `next`
 //! (reference §5.3, §5.4 and §3).
 
-mod common;
-
+use crate::common::*;
 use actix_login::{login_required, login_url, make_next_param, Signal};
 use actix_web::{
     http::{header, StatusCode},
     test::TestRequest,
     web, HttpResponse,
 };
-use common::*;
 
 /// Upstream `test_unauthorized_aborts_with_401`.
 #[actix_web::test]

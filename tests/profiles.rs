@@ -1,14 +1,12 @@
 //! The two compatibility profiles side by side: what Flask-Login 0.2.4 did
 //! (reference §5.12, §0, §1) and 0.6.3 does differently.
 
-mod common;
-
+use crate::common::*;
 use actix_login::{make_secure_token, session_identifier, Profile, SessionProtection, Signal};
 use actix_web::{
     http::{header, header::HeaderValue, Method, StatusCode},
     test::TestRequest,
 };
-use common::*;
 
 const V024: Profile = Profile::V0_2_4;
 const V063: Profile = Profile::V0_6_3;

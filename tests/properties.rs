@@ -17,14 +17,12 @@
 //! Failing cases are shrunk by proptest and kept in
 //! `tests/properties.proptest-regressions`.
 
-mod common;
-
+use crate::common::*;
 use actix_login::{LoginManager, Profile, SessionProtection};
 use actix_web::{
     http::{header, header::HeaderValue, StatusCode},
     test::TestRequest,
 };
-use common::*;
 use proptest::prelude::*;
 
 const PROFILES: [Profile; 2] = [Profile::V0_6_3, Profile::V0_2_4];

@@ -2,13 +2,11 @@
 //! (address and `User-Agent`) stored at login, and what basic and strong
 //! protection do when it changes.
 
-mod common;
-
 use std::net::{IpAddr, Ipv4Addr};
 
+use crate::common::*;
 use actix_login::{session_identifier, Profile, SessionProtection, Signal};
 use actix_web::{http::StatusCode, test::TestRequest};
-use common::*;
 
 async fn protected_client(
     mode: SessionProtection,

@@ -2,13 +2,11 @@
 //! carries, how the user comes back after the session is gone, and how the
 //! cookie is deleted.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use actix_login::{RememberCookie, SameSite};
 use actix_web::http::StatusCode;
-use common::*;
 
 const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
 const NOTCH_COOKIE: &str = "1|0e9e6e9855fbe6df7906ec4737578a1d491b38d3fd5246c1561016e189d6516043286501ca43257c938e60aad77acec5ce916b94ca9d00c0bb6f9883ae4b82ae";
@@ -141,26 +139,18 @@ async fn remember_cookie_uses_custom_name_duration_path_and_domain() {
 /// per-login duration wins over the configured one.
 #[actix_web::test]
 async fn per_login_duration_overrides_the_configured_duration() {
-    let mut c = client_with(|b| {
-        b.remember_cookie(
-            flask_cookie()
-                .duration(Duration::from_secs(172_800)),
-        )
-    })
-    .await;
+    let mut c =
+        client_with(|b| b.remember_cookie(flask_cookie().duration(Duration::from_secs(172_800))))
+            .await;
     let r = c.get("/login-notch-remember-custom").await;
     assert_expires_in(
         &r.set_cookie(REMEMBER_COOKIE).unwrap(),
         Duration::from_secs(7 * 3600),
     );
     // Without a per-login duration the configured one applies.
-    let mut c = client_with(|b| {
-        b.remember_cookie(
-            flask_cookie()
-                .duration(Duration::from_secs(172_800)),
-        )
-    })
-    .await;
+    let mut c =
+        client_with(|b| b.remember_cookie(flask_cookie().duration(Duration::from_secs(172_800))))
+            .await;
     let r = c.get("/login-notch-remember").await;
     assert_expires_in(
         &r.set_cookie(REMEMBER_COOKIE).unwrap(),
@@ -190,13 +180,7 @@ async fn remember_cookie_is_not_reissued_on_later_requests_by_default() {
 /// Upstream `test_remember_me_refresh_each_request`.
 #[actix_web::test]
 async fn refresh_each_request_reissues_the_cookie_with_a_later_expiry() {
-    let mut c = client_with(|b| {
-        b.remember_cookie(
-            flask_cookie()
-                .refresh_each_request(true),
-        )
-    })
-    .await;
+    let mut c = client_with(|b| b.remember_cookie(flask_cookie().refresh_each_request(true))).await;
     let first = c
         .get("/login-notch-remember")
         .await
@@ -227,13 +211,7 @@ async fn refresh_each_request_reissues_the_cookie_with_a_later_expiry() {
 /// Upstream `_set_cookie` reads `_remember_seconds` on every refresh.
 #[actix_web::test]
 async fn refresh_each_request_keeps_the_per_login_duration() {
-    let mut c = client_with(|b| {
-        b.remember_cookie(
-            flask_cookie()
-                .refresh_each_request(true),
-        )
-    })
-    .await;
+    let mut c = client_with(|b| b.remember_cookie(flask_cookie().refresh_each_request(true))).await;
     c.get("/login-notch-remember-custom").await;
     let r = c.get("/").await;
     assert_expires_in(
@@ -245,13 +223,7 @@ async fn refresh_each_request_keeps_the_per_login_duration() {
 /// CHANGELOG "Fixed": upstream #824.
 #[actix_web::test]
 async fn refresh_each_request_never_remembers_a_login_without_remember_me() {
-    let mut c = client_with(|b| {
-        b.remember_cookie(
-            flask_cookie()
-                .refresh_each_request(true),
-        )
-    })
-    .await;
+    let mut c = client_with(|b| b.remember_cookie(flask_cookie().refresh_each_request(true))).await;
     let r = c.get("/login-notch").await;
     assert_eq!(r.set_cookie(REMEMBER_COOKIE), None);
     for path in ["/", "/username", "/protected"] {
@@ -264,13 +236,7 @@ async fn refresh_each_request_never_remembers_a_login_without_remember_me() {
 
 #[actix_web::test]
 async fn refresh_each_request_ignores_a_cookie_of_another_user() {
-    let mut c = client_with(|b| {
-        b.remember_cookie(
-            flask_cookie()
-                .refresh_each_request(true),
-        )
-    })
-    .await;
+    let mut c = client_with(|b| b.remember_cookie(flask_cookie().refresh_each_request(true))).await;
     c.get("/login-as/2").await;
     c.set_remember(NOTCH_COOKIE);
     let r = c.get("/username").await;

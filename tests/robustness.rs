@@ -4,15 +4,13 @@
 //! request writes no session, and a missing or misplaced middleware says
 //! how to fix it.
 
-mod common;
-
+use crate::common::*;
 use actix_login::{CurrentUser, Profile, SessionProtection, User};
 use actix_web::{
     http::{header, header::HeaderValue, StatusCode},
     test::{self, TestRequest},
     web, App, HttpResponse,
 };
-use common::*;
 
 const PROFILES: [Profile; 2] = [Profile::V0_6_3, Profile::V0_2_4];
 

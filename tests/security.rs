@@ -5,8 +5,6 @@
 //! trusted proxies, cookie defaults, freshness that fails closed, and
 //! session content that must not panic.
 
-mod common;
-
 use std::{
     cell::RefCell,
     collections::HashMap,
@@ -16,6 +14,7 @@ use std::{
     time::Duration,
 };
 
+use crate::common::*;
 use actix_login::{
     login_required, session_identifier, testing::login_as, LoginManager, Profile, RememberCookie,
     SessionProtection,
@@ -29,7 +28,6 @@ use actix_web::{
     test::{self, TestRequest},
     web, App, HttpResponse,
 };
-use common::*;
 
 // ------------------------------------------------- a server-side store
 
@@ -52,7 +50,11 @@ impl SessionStore for MemoryStore {
         Ok(self.0.borrow().1.get(key.as_ref()).cloned())
     }
 
-    async fn save(&self, state: State, _: &actix_web::cookie::time::Duration) -> Result<SessionKey, SaveError> {
+    async fn save(
+        &self,
+        state: State,
+        _: &actix_web::cookie::time::Duration,
+    ) -> Result<SessionKey, SaveError> {
         let mut inner = self.0.borrow_mut();
         inner.0 += 1;
         let key = format!("session-key-{:032}", inner.0);
@@ -86,7 +88,9 @@ impl SessionStore for MemoryStore {
 
 async fn server_side_client(
     store: MemoryStore,
-    hook: impl FnOnce(actix_login::LoginManagerBuilder<TestUser>) -> actix_login::LoginManagerBuilder<TestUser>,
+    hook: impl FnOnce(
+        actix_login::LoginManagerBuilder<TestUser>,
+    ) -> actix_login::LoginManagerBuilder<TestUser>,
 ) -> Client<
     impl actix_web::dev::Service<
         actix_http::Request,
@@ -121,12 +125,19 @@ async fn server_side_client(
 /// flashes the login message, which stores the session) and its cookie.
 async fn attackers_session<S, B>(c: &mut Client<S>) -> String
 where
-    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
     B: actix_web::body::MessageBody,
 {
     c.jar = Jar::default();
     c.get("/protected").await;
-    c.jar.get(SESSION_COOKIE).expect("an anonymous session").to_owned()
+    c.jar
+        .get(SESSION_COOKIE)
+        .expect("an anonymous session")
+        .to_owned()
 }
 
 #[actix_web::test]
@@ -144,7 +155,11 @@ async fn a_planted_session_id_is_worthless_after_a_remember_cookie_restore() {
         c.jar.set(SESSION_COOKIE, &planted);
         c.jar.set(REMEMBER_COOKIE, &remember);
         assert_eq!(c.body("/username").await, "Notch", "{profile:?}");
-        assert_ne!(c.jar.get(SESSION_COOKIE), Some(planted.as_str()), "{profile:?}: session id renewed");
+        assert_ne!(
+            c.jar.get(SESSION_COOKIE),
+            Some(planted.as_str()),
+            "{profile:?}: session id renewed"
+        );
         assert_eq!(c.body("/username").await, "Notch", "{profile:?}: and kept");
         // The attacker, with the planted id alone, is nobody.
         c.jar = Jar::default();
@@ -161,7 +176,11 @@ async fn a_planted_session_id_is_worthless_after_a_token_restore() {
     notch.token = Some("notch-token".to_owned());
     c.users.insert(notch);
     assert_eq!(c.get("/login-as/1?remember=1").await.body, "True");
-    let remember = c.jar.get(REMEMBER_COOKIE).expect("a token cookie").to_owned();
+    let remember = c
+        .jar
+        .get(REMEMBER_COOKIE)
+        .expect("a token cookie")
+        .to_owned();
     let planted = attackers_session(&mut c).await;
     c.jar = Jar::default();
     c.jar.set(SESSION_COOKIE, &planted);
@@ -184,7 +203,10 @@ async fn a_planted_session_id_is_worthless_after_a_login_and_after_the_test_help
     let planted = attackers_session(&mut c).await;
     c.jar.set(SESSION_COOKIE, &planted);
     let req = login_as(
-        TestRequest::get().uri("/username").peer_addr(c.peer).to_request(),
+        TestRequest::get()
+            .uri("/username")
+            .peer_addr(c.peer)
+            .to_request(),
         "1",
         true,
     );
@@ -246,10 +268,17 @@ async fn an_anonymous_options_request_never_runs_a_guarded_handler() {
                 assert_eq!(r.body, "", "{exempt:?} OPTIONS {path}");
             }
             for method in [Method::GET, Method::DELETE] {
-                assert_eq!(c.request(method, path).await.status, StatusCode::UNAUTHORIZED);
+                assert_eq!(
+                    c.request(method, path).await.status,
+                    StatusCode::UNAUTHORIZED
+                );
             }
         }
-        assert_eq!(RUNS.load(Ordering::SeqCst), 0, "{exempt:?}: the handler ran");
+        assert_eq!(
+            RUNS.load(Ordering::SeqCst),
+            0,
+            "{exempt:?}: the handler ran"
+        );
         // Logged in, the handler runs for the other methods.
         c.get("/login-notch").await;
         assert_eq!(c.request(Method::DELETE, "/admin").await.body, "deleted");
@@ -295,9 +324,16 @@ async fn the_024_profile_stores_no_session_for_cookieless_requests() {
 
 #[actix_web::test]
 async fn the_stored_identifier_is_keyed_by_the_app_secret() {
-    let flask = session_identifier(Profile::V0_6_3, Some("127.0.0.1"), Some(USER_AGENT.as_bytes()));
+    let flask = session_identifier(
+        Profile::V0_6_3,
+        Some("127.0.0.1"),
+        Some(USER_AGENT.as_bytes()),
+    );
     let mut stored = Vec::new();
-    for secret in ["first secret, long enough to be real", "second secret, long enough too"] {
+    for secret in [
+        "first secret, long enough to be real",
+        "second secret, long enough too",
+    ] {
         let m = LoginManager::builder(load_user, secret)
             .session_protection(SessionProtection::Basic)
             .remember_cookie(flask_cookie())
@@ -309,7 +345,10 @@ async fn the_stored_identifier_is_keyed_by_the_app_secret() {
         assert!(!flask.contains(id.trim_matches('"')), "{id}");
         stored.push(id);
     }
-    assert_ne!(stored[0], stored[1], "the key changes the stored identifier");
+    assert_ne!(
+        stored[0], stored[1],
+        "the key changes the stored identifier"
+    );
 }
 
 // ------------------------------------------------------- trusted proxies
@@ -336,10 +375,18 @@ async fn trusted_proxies_match_dual_stack_peers_and_entries_with_ports() {
         })
         .await;
         c.peer = peer.parse().unwrap();
-        c.send(TestRequest::get().uri("/login-notch").insert_header(("X-Forwarded-For", xff)))
-            .await;
+        c.send(
+            TestRequest::get()
+                .uri("/login-notch")
+                .insert_header(("X-Forwarded-For", xff)),
+        )
+        .await;
         let r = c
-            .send(TestRequest::get().uri("/session/get?key=_id").insert_header(("X-Forwarded-For", xff)))
+            .send(
+                TestRequest::get()
+                    .uri("/session/get?key=_id")
+                    .insert_header(("X-Forwarded-For", xff)),
+            )
             .await;
         assert_eq!(r.body, direct, "peer {peer}, X-Forwarded-For {xff}");
     }
@@ -356,8 +403,15 @@ async fn trusted_proxies_match_dual_stack_peers_and_entries_with_ports() {
     })
     .await;
     let xff = ("X-Forwarded-For", "[2001:db8::7]:443");
-    c.send(TestRequest::get().uri("/login-notch").insert_header(xff)).await;
-    let r = c.send(TestRequest::get().uri("/session/get?key=_id").insert_header(xff)).await;
+    c.send(TestRequest::get().uri("/login-notch").insert_header(xff))
+        .await;
+    let r = c
+        .send(
+            TestRequest::get()
+                .uri("/session/get?key=_id")
+                .insert_header(xff),
+        )
+        .await;
     assert_eq!(r.body, v6);
 }
 
@@ -389,9 +443,14 @@ async fn freshness_fails_closed_on_anything_but_true() {
     c.get("/login-notch").await;
     assert_eq!(c.body("/is-fresh").await, "True");
     for value in ["0", "1", "%22true%22", "null", "%5B%5D", "x"] {
-        c.get(&format!("/session/set?key=_fresh&value={value}")).await;
+        c.get(&format!("/session/set?key=_fresh&value={value}"))
+            .await;
         assert_eq!(c.body("/is-fresh").await, "False", "_fresh = {value}");
-        assert_eq!(c.get("/fresh").await.status, StatusCode::UNAUTHORIZED, "_fresh = {value}");
+        assert_eq!(
+            c.get("/fresh").await.status,
+            StatusCode::UNAUTHORIZED,
+            "_fresh = {value}"
+        );
     }
 }
 
@@ -401,9 +460,25 @@ async fn freshness_fails_closed_on_anything_but_true() {
 async fn no_session_content_makes_a_request_panic() {
     // Percent-encoded JSON: "", "é", "abc", 1, true, null, {}, "|~", x.
     let values = [
-        "%22%22", "%22%C3%A9%22", "%22abc%22", "1", "true", "null", "%7B%7D", "%22%7C~%22", "x",
+        "%22%22",
+        "%22%C3%A9%22",
+        "%22abc%22",
+        "1",
+        "true",
+        "null",
+        "%7B%7D",
+        "%22%7C~%22",
+        "x",
     ];
-    for key in ["_auth_hash", "_user_id", "_fresh", "_id", "_remember_seconds", "_fresh_at", "_flashes"] {
+    for key in [
+        "_auth_hash",
+        "_user_id",
+        "_fresh",
+        "_id",
+        "_remember_seconds",
+        "_fresh_at",
+        "_flashes",
+    ] {
         for value in values {
             let mut c = client_with(|b| {
                 b.session_protection(SessionProtection::Strong)
@@ -412,11 +487,21 @@ async fn no_session_content_makes_a_request_panic() {
             })
             .await;
             c.get("/login-notch-remember").await;
-            c.get(&format!("/session/set?key={key}&value={value}")).await;
-            for path in ["/username", "/protected", "/fresh", "/is-fresh", "/flashes", "/logout"] {
+            c.get(&format!("/session/set?key={key}&value={value}"))
+                .await;
+            for path in [
+                "/username",
+                "/protected",
+                "/fresh",
+                "/is-fresh",
+                "/flashes",
+                "/logout",
+            ] {
                 let r = c.get(path).await;
                 assert!(
-                    r.status.is_success() || r.status.is_redirection() || r.status == StatusCode::UNAUTHORIZED,
+                    r.status.is_success()
+                        || r.status.is_redirection()
+                        || r.status == StatusCode::UNAUTHORIZED,
                     "{key}={value} {path}: {} {}",
                     r.status,
                     r.body

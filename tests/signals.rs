@@ -1,11 +1,9 @@
 //! Signals (reference §1.8 and the signal tests of §5): which one, how many
 //! times, with which user, and which requests send none.
 
-mod common;
-
+use crate::common::*;
 use actix_login::{SessionProtection, Signal};
 use actix_web::http::StatusCode;
-use common::*;
 
 async fn recorded(
     hook: impl FnOnce(

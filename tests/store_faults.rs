@@ -30,18 +30,16 @@
 //! alone without it, it fails, it never skips. Everything is bounded by
 //! request counts and a time limit that fails the test.
 
-mod support_faults;
-
 use std::{
     cell::{Cell, RefCell},
     rc::Rc,
     time::Duration,
 };
 
+use crate::support_faults::*;
 use actix_login::Profile;
 use actix_session::storage::{CookieSessionStore, RedisSessionStore};
 use actix_web::http::StatusCode;
-use support_faults::*;
 use timeout_store::TimeoutStore;
 
 /// The example app's store wrapper, the same file compiled in here: the app

@@ -3,15 +3,13 @@
 //! process-wide, so a scoped subscriber in a binary whose other tests run in
 //! parallel would miss events.
 
-mod common;
-
 use std::{
     io::Write,
     sync::{Arc, Mutex},
 };
 
+use crate::common::*;
 use actix_login::SessionProtection;
-use common::*;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

@@ -14,7 +14,6 @@
 //! * [`Client`]: sends `TestRequest`s through `test::init_service`, keeps the
 //!   cookies of every `Set-Cookie` (deletions included) and sends them back,
 //!   exactly as received (quoted values stay quoted).
-#![allow(dead_code)]
 
 use std::{
     collections::{BTreeMap, HashMap},

@@ -7,7 +7,6 @@
 //! to fail (the database is down: the loader returns `Err`); routes
 //! `/login/{id}?remember=1`, `/me` (the current user, read twice across an
 //! await point), `/protected` (`#[login_required]`), `/logout`, `/`.
-#![allow(dead_code)]
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -230,10 +229,6 @@ impl Server {
         Server { addr, handle, task }
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
     pub async fn stop(self) {
         self.handle.stop(true).await;
         let _ = self.task.await;
@@ -288,24 +283,7 @@ impl Browser {
     }
 
     pub async fn try_get(&mut self, path: &str) -> Result<Page, String> {
-        self.send(awc::http::Method::GET, path, None).await
-    }
-
-    /// POSTs a form.
-    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        match self.send(awc::http::Method::POST, path, Some(form)).await {
-            Ok(page) => page,
-            Err(e) => panic!("POST {path}: {e}"),
-        }
-    }
-
-    async fn send(
-        &mut self,
-        method: awc::http::Method,
-        path: &str,
-        form: Option<&[(&str, &str)]>,
-    ) -> Result<Page, String> {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        let mut req = self.http.get(format!("{}{path}", self.base));
         if !self.cookies.is_empty() {
             let header = self
                 .cookies
@@ -315,11 +293,7 @@ impl Browser {
                 .join("; ");
             req = req.insert_header((header::COOKIE, header));
         }
-        let sent = match form {
-            Some(form) => req.send_form(&form).await,
-            None => req.send().await,
-        };
-        let mut res = sent.map_err(|e| e.to_string())?;
+        let mut res = req.send().await.map_err(|e| e.to_string())?;
         let mut page = Page {
             status: res.status(),
             body: String::new(),

@@ -22,10 +22,10 @@ use actix_login::{
     login_required, login_user, user_loader, CurrentUser, LoginManager, LoginOptions, Profile,
     SessionProtection, User,
 };
+use actix_login_bench::SESSION_KEY;
 use actix_session::{
     config::CookieContentSecurity, storage::CookieSessionStore, SessionMiddleware,
 };
-use actix_login_bench::SESSION_KEY;
 use actix_web::{cookie::Key, get, App, HttpRequest, HttpResponse, HttpServer};
 
 #[derive(Debug, Clone, Copy)]

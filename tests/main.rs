@@ -30,6 +30,7 @@ mod limits;
 mod loaders;
 mod login;
 mod next;
+mod permissions;
 mod profiles;
 mod properties;
 mod protection;

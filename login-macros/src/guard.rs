@@ -66,30 +66,28 @@ pub(crate) fn expand(guard: Guard, args: TokenStream, item: TokenStream) -> Toke
 }
 
 fn parse(guard: Guard, args: TokenStream, item: TokenStream) -> syn::Result<Handler> {
-    let not_async = format!(
-        "`#[{}]` can only be used on `async fn` handlers",
-        guard.attribute()
-    );
     let args = MacroArgs::parse(args);
-    let item = FnItem::parse_item(item, &not_async).and_then(|item| check(guard, item, &not_async));
+    let item = parse_handler(guard.attribute(), item);
     let (args, item) = both(args, item)?;
     Ok(Handler { args, item })
 }
 
-/// Rejects what cannot be a handler, every problem at once.
-fn check(guard: Guard, item: FnItem, not_async: &str) -> syn::Result<FnItem> {
+/// Parses the handler under `#[attribute]`, rejecting what cannot be a
+/// handler, every problem at once.
+pub(crate) fn parse_handler(attribute: &str, item: TokenStream) -> syn::Result<FnItem> {
+    let not_async = format!("`#[{attribute}]` can only be used on `async fn` handlers");
+    let item = FnItem::parse_item(item, &not_async)?;
     let mut errors = Errors::default();
     let sig = &item.sig;
     if sig.asyncness.is_none() {
-        errors.push(syn::Error::new(sig.fn_token.span, not_async));
+        errors.push(syn::Error::new(sig.fn_token.span, &not_async));
     }
     if let Some(receiver) = sig.receiver() {
         errors.push(syn::Error::new_spanned(
             receiver,
             format!(
-                "`#[{}]` cannot be used on a method with a `self` receiver: \
+                "`#[{attribute}]` cannot be used on a method with a `self` receiver: \
                  actix-web handlers are free functions or associated functions without `self`",
-                guard.attribute()
             ),
         ));
     }
@@ -101,12 +99,18 @@ fn generate(guard: Guard, handler: Handler) -> TokenStream {
     let Handler { args, mut item } = handler;
     let MacroArgs { krate, krate_span } = args;
 
-    // Mixed-site hygiene: the binding can clash with none of the user's.
-    let binding = Ident::new("__actix_login_guard", Span::mixed_site());
     let mut extractor = krate;
     extractor
         .segments
         .push(Ident::new(guard.extractor(), krate_span).into());
+    insert_guard(&mut item, extractor, krate_span);
+    item.into_token_stream()
+}
+
+/// Makes `extractor` the handler's first argument.
+pub(crate) fn insert_guard(item: &mut FnItem, extractor: syn::Path, span: Span) {
+    // Mixed-site hygiene: the binding can clash with none of the user's.
+    let binding = Ident::new("__actix_login_guard", Span::mixed_site());
     let guard_arg = FnArg::Typed(PatType {
         attrs: Vec::new(),
         pat: Box::new(Pat::Ident(PatIdent {
@@ -116,15 +120,13 @@ fn generate(guard: Guard, handler: Handler) -> TokenStream {
             ident: binding,
             subpat: None,
         })),
-        colon_token: Token![:](krate_span),
+        colon_token: Token![:](span),
         ty: Box::new(Type::Path(TypePath {
             qself: None,
             path: extractor,
         })),
     });
     item.sig.inputs.insert(0, guard_arg);
-
-    item.into_token_stream()
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Attribute macros of [actix-login](https://docs.rs/actix-login):
-//! `#[login_required]`, `#[fresh_login_required]`, `#[anonymous_required]`
-//! and `#[user_loader]`.
+//! `#[login_required]`, `#[fresh_login_required]`, `#[anonymous_required]`,
+//! `#[permission_required]` and `#[user_loader]`.
 //!
 //! Use them through `actix_login`, which re-exports them; this crate only
 //! parses and rewrites, and every piece of behaviour lives in `actix_login`:
@@ -9,6 +9,9 @@
 //!   `#[anonymous_required]` add the extractor `actix_login::LoginRequired`
 //!   (or `FreshLoginRequired`, `AnonymousRequired`) as the handler's first
 //!   argument;
+//! - `#[permission_required("a", ..)]` adds
+//!   `actix_login::PermissionRequired<P>`, with a hidden unit struct `P`
+//!   beside the handler naming the permissions;
 //! - `#[user_loader]` turns an `async fn` (or a plain `fn`) into a unit struct implementing
 //!   `actix_login::UserLoader`.
 //!
@@ -28,6 +31,7 @@ use proc_macro::TokenStream;
 mod guard;
 mod loader;
 mod parse;
+mod permission;
 
 /// Restricts an actix-web handler to logged-in users: Flask-Login's
 /// `@login_required`.
@@ -184,6 +188,70 @@ pub fn fresh_login_required(args: TokenStream, item: TokenStream) -> TokenStream
 #[proc_macro_attribute]
 pub fn anonymous_required(args: TokenStream, item: TokenStream) -> TokenStream {
     guard::expand(guard::Guard::Anonymous, args.into(), item.into()).into()
+}
+
+/// Restricts an actix-web handler to logged-in users with every one of the
+/// given permissions: axum-login's `permission_required!`, as an attribute.
+///
+/// The user's permissions come from the `PermissionLoader` given to the
+/// login manager (`.permissions(Permissions::new(loader))`), loaded once per
+/// request. An anonymous request gets the "unauthorized" answer, as with
+/// [`macro@login_required`] (a redirect to the login view with `next`); a
+/// logged-in user without every permission gets the "forbidden" one (`403`,
+/// or the manager's forbidden handler, or JSON for API clients);
+/// `OPTIONS` requests are answered as by [`macro@login_required`].
+///
+/// # Syntax
+///
+/// ```text
+/// #[permission_required("notes.write")]
+/// #[permission_required("notes.write", "notes.publish")]
+/// #[permission_required("admin", crate = "path::to::actix_login")]
+/// ```
+///
+/// on an `async fn` handler, above or below actix-web's route attributes.
+///
+/// # Notes
+///
+/// - The macro writes a hidden unit struct beside the handler, named after
+///   it, implementing `actix_login::RequiredPermissions` with the
+///   permissions, and inserts `__actix_login_guard:
+///   ::actix_login::PermissionRequired<that struct>` as the **first**
+///   argument; everything else about the function is kept, as with
+///   [`macro@login_required`].
+/// - Because of that struct, it works on free functions (as actix-web's route
+///   macros do), not on associated functions in an `impl` block: there, take
+///   `actix_login::PermissionRequired<P>` as an argument, with a
+///   `RequiredPermissions` type `P` of your own.
+/// - Errors: at least one permission, each a non-empty string; the function
+///   must be `async` and must not take `self`.
+///
+/// # Examples
+///
+/// ```
+/// use actix_login::permission_required;
+/// use actix_web::{post, web, HttpResponse};
+///
+/// #[post("/notes")]
+/// #[permission_required("notes.write")]
+/// async fn new_note(body: String) -> HttpResponse {
+///     HttpResponse::Created().body(body)
+/// }
+///
+/// /// Several permissions: all are required.
+/// #[permission_required("notes.write", "notes.publish")]
+/// async fn publish(path: web::Path<u32>) -> String {
+///     format!("published {path}")
+/// }
+///
+/// let app = actix_web::App::new()
+///     .service(new_note)
+///     .route("/notes/{id}/publish", web::post().to(publish));
+/// # drop(app);
+/// ```
+#[proc_macro_attribute]
+pub fn permission_required(args: TokenStream, item: TokenStream) -> TokenStream {
+    permission::expand(args.into(), item.into()).into()
 }
 
 /// Turns an `async fn` — or a plain `fn` — into the login manager's user

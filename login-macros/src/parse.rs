@@ -56,7 +56,7 @@ impl MacroArgs {
 /// Splits attribute arguments at their top-level commas. A trailing comma is
 /// allowed; an empty argument (`a,,b`) is returned as the lone comma so that
 /// it can be reported.
-fn split_arguments(args: TokenStream) -> Vec<TokenStream> {
+pub(crate) fn split_arguments(args: TokenStream) -> Vec<TokenStream> {
     let mut arguments = Vec::new();
     let mut current = TokenStream::new();
     for tree in args {

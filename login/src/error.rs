@@ -48,6 +48,12 @@ pub enum LoginError {
     /// The user, request or token loader failed. The session is left as it
     /// was, so a passing fault logs nobody out.
     Loader(String),
+    /// A permission was checked, but the manager on this route has no
+    /// [`Permissions`](crate::Permissions).
+    NoPermissionLoader,
+    /// The [`PermissionLoader`](crate::PermissionLoader) failed. The session
+    /// is left as it was.
+    PermissionLoader(String),
 }
 
 const HOW_TO_WRAP: &str = "register it with \
@@ -78,6 +84,15 @@ impl fmt::Display for LoginError {
             ),
             LoginError::Session(err) => write!(f, "actix-login: the session failed: {err}"),
             LoginError::Loader(err) => write!(f, "actix-login: a user loader failed: {err}"),
+            LoginError::NoPermissionLoader => write!(
+                f,
+                "actix-login: a permission was checked, but the LoginManager on this route \
+                 answers no permissions; give it one with \
+                 `.permissions(Permissions::new(your_permission_loader))`"
+            ),
+            LoginError::PermissionLoader(err) => {
+                write!(f, "actix-login: the permission loader failed: {err}")
+            }
         }
     }
 }
@@ -89,7 +104,7 @@ impl LoginError {
     /// with it afterwards.
     pub(crate) fn logged(self) -> Self {
         match &self {
-            LoginError::Loader(_) => {
+            LoginError::Loader(_) | LoginError::PermissionLoader(_) => {
                 tracing::error!("{self}; answering 500 and keeping the session")
             }
             _ => tracing::error!("{self}"),
@@ -110,7 +125,10 @@ impl ResponseError for LoginError {
     fn error_response(&self) -> HttpResponse {
         // How to fix the app helps its developer; a failing loader's or
         // store's message may name internals, so it stays in the log.
-        let misconfigured = !matches!(self, LoginError::Session(_) | LoginError::Loader(_));
+        let misconfigured = !matches!(
+            self,
+            LoginError::Session(_) | LoginError::Loader(_) | LoginError::PermissionLoader(_)
+        );
         let body = if cfg!(debug_assertions) && misconfigured {
             self.to_string()
         } else {

@@ -26,7 +26,7 @@ use crate::{
 /// The response a guard answers with, carried as an actix error so that
 /// extraction stops there. actix turns extractor errors into ordinary
 /// responses, so the session middleware still saves the flashed message.
-fn reject(response: HttpResponse) -> actix_web::Error {
+pub(crate) fn reject(response: HttpResponse) -> actix_web::Error {
     actix_web::error::InternalError::from_response("login required", response).into()
 }
 
@@ -73,7 +73,7 @@ fn request_origin(req: &HttpRequest, lowercase_host: bool) -> String {
 
 /// Whether an API client asked: `X-Requested-With: XMLHttpRequest`, or an
 /// `Accept` header whose preferred type is JSON.
-fn wants_json(req: &HttpRequest) -> bool {
+pub(crate) fn wants_json(req: &HttpRequest) -> bool {
     if req
         .headers()
         .get("x-requested-with")
@@ -89,7 +89,7 @@ fn wants_json(req: &HttpRequest) -> bool {
     })
 }
 
-fn json(
+pub(crate) fn json(
     status: StatusCode,
     error: &str,
     message: Option<&str>,
@@ -341,7 +341,7 @@ pub(crate) fn after_load<T: 'static>(
 /// The exempt `OPTIONS` rule of the login guards: such a request is
 /// answered here, as Flask answers `OPTIONS` itself, and never reaches the
 /// guarded handler.
-fn answer_options(req: &HttpRequest) -> Option<actix_web::Error> {
+pub(crate) fn answer_options(req: &HttpRequest) -> Option<actix_web::Error> {
     if req.method() != Method::OPTIONS {
         return None;
     }

@@ -126,6 +126,7 @@ mod keys;
 mod login;
 mod manager;
 mod middleware;
+mod permission;
 mod protection;
 mod redirect;
 mod remember;
@@ -137,7 +138,7 @@ pub mod testing;
 mod user;
 
 pub use actix_login_macros::{
-    anonymous_required, fresh_login_required, login_required, user_loader,
+    anonymous_required, fresh_login_required, login_required, permission_required, user_loader,
 };
 pub use config::{Profile, RememberCookie, SameSite, SessionProtection};
 pub use current_user::CurrentUser;
@@ -153,6 +154,10 @@ pub use login::{
 };
 pub use manager::{LoginManager, LoginManagerBuilder, SecretKey};
 pub use middleware::LoginMiddleware;
+pub use permission::{
+    forbidden, has_perm, Listed, PermissionExt, PermissionLoader, PermissionMiddleware,
+    PermissionRequired, Permissions, RequiredPermissions,
+};
 pub use protection::session_identifier;
 pub use redirect::{login_url, make_next_param, safe_next};
 pub use remember::make_secure_token;

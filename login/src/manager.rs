@@ -83,6 +83,7 @@ pub(crate) struct Settings<U> {
     pub(crate) unauthorized_handler: Option<Handler>,
     pub(crate) needs_refresh_handler: Option<Handler>,
     pub(crate) signals: Subscribers<U>,
+    pub(crate) permissions: Option<crate::permission::Permissions<U>>,
 }
 
 /// The settings and what [`LoginManagerBuilder::build`] derived from them
@@ -375,6 +376,7 @@ impl<U: User> LoginManagerBuilder<U> {
                 unauthorized_handler: None,
                 needs_refresh_handler: None,
                 signals: Subscribers::default(),
+                permissions: None,
             },
             secret,
             cookie: RememberCookie::default(),
@@ -618,6 +620,43 @@ impl<U: User> LoginManagerBuilder<U> {
         f: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
     ) -> Self {
         self.settings.needs_refresh_handler = Some(Box::new(f));
+        self
+    }
+
+    /// Answers users' permissions, for
+    /// [`#[permission_required]`](crate::permission_required),
+    /// [`PermissionRequired`](crate::PermissionRequired) and
+    /// [`has_perm`](crate::has_perm): see [`Permissions`](crate::Permissions)
+    /// and [`PermissionLoader`](crate::PermissionLoader). Without it a
+    /// permission check answers
+    /// [`LoginError::NoPermissionLoader`](crate::LoginError::NoPermissionLoader).
+    ///
+    /// ```
+    /// # use actix_login::{LoginManager, User, LoaderError, UserLoader};
+    /// # #[derive(Clone)] struct A; impl User for A { fn get_id(&self) -> String { "1".into() } }
+    /// # struct L; impl UserLoader for L { type User = A;
+    /// #   async fn load_user(&self, _: &str, _: &actix_web::HttpRequest) -> Result<Option<A>, LoaderError> { Ok(None) } }
+    /// use actix_login::{PermissionLoader, Permissions};
+    /// use std::collections::HashSet;
+    ///
+    /// struct Perms;
+    /// impl PermissionLoader for Perms {
+    ///     type User = A;
+    ///     type Permission = String;
+    ///     async fn user_permissions(&self, _: &A, _: &actix_web::HttpRequest)
+    ///         -> Result<HashSet<String>, LoaderError>
+    ///     {
+    ///         Ok(HashSet::from(["notes.write".to_owned()]))
+    ///     }
+    /// }
+    ///
+    /// let manager = LoginManager::builder(L, "s")
+    ///     .permissions(Permissions::new(Perms))
+    ///     .build();
+    /// # let _ = manager;
+    /// ```
+    pub fn permissions(mut self, permissions: crate::permission::Permissions<U>) -> Self {
+        self.settings.permissions = Some(permissions);
         self
     }
 

@@ -166,6 +166,8 @@ pub(crate) trait ErasedState {
     fn needs_refresh(&self, req: &HttpRequest) -> HttpResponse;
     fn anonymous_redirect(&self) -> &str;
     fn exempt_options(&self) -> bool;
+    /// The permission side of this state (`crate::permission`).
+    fn permissions(&self) -> &dyn crate::permission::ErasedPermissions;
 }
 
 impl<U: User> LoginState<U> {
@@ -462,5 +464,9 @@ impl<U: User> ErasedState for LoginState<U> {
 
     fn exempt_options(&self) -> bool {
         self.m.rules.exempt_options
+    }
+
+    fn permissions(&self) -> &dyn crate::permission::ErasedPermissions {
+        self
     }
 }

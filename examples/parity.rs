@@ -17,8 +17,8 @@ use std::{
 
 use actix_login::{
     confirm_login, fresh_login_required, get_flashed_messages, login_fresh, login_required,
-    login_user, logout_user, set_permanent, user_loader, CurrentUser, LoginManager, LoginOptions,
-    Profile, RememberCookie, SessionProtection, Signal, User,
+    login_user, logout_user, set_permanent, user_loader, CurrentUser, FlaskSession, FlaskVersion,
+    LoginManager, LoginOptions, Profile, RememberCookie, SessionProtection, Signal, User,
 };
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{cookie::Key, get, web, App, HttpRequest, HttpResponse, HttpServer};
@@ -279,6 +279,19 @@ async fn main() -> std::io::Result<()> {
         builder = builder.on(signal, move |event| {
             received.lock().unwrap().push(event.signal.name())
         });
+    }
+    // `PARITY_FLASK_SESSION=1`: a login made on the Flask twin (same
+    // secret, its `session` cookie) is carried over by hand.
+    if var("PARITY_FLASK_SESSION", "0") == "1" {
+        let version = match profile {
+            Profile::V0_2_4 => FlaskVersion::Flask0_12,
+            _ => FlaskVersion::Flask3,
+        };
+        builder = builder.import_flask_session(
+            FlaskSession::new(&secret)
+                .cookie_name("session")
+                .version(version),
+        );
     }
     let manager = builder.build();
 

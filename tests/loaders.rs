@@ -9,8 +9,7 @@ use std::sync::{
 
 use crate::common::*;
 use actix_login::{
-    CurrentUser, LoaderError, LoginManager, LoginRequired, RememberCookie, SessionProtection,
-    UserLoader,
+    CurrentUser, LoaderError, LoginManager, LoginRequired, SessionProtection, UserLoader,
 };
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 

@@ -408,10 +408,12 @@ async fn remember_cookie_restores_exactly_the_signed_id() {
         ))
         .await;
     assert_eq!(r.body, "True");
-    // Flask-Login's cookie for that id, bare (`|` and `~` need no quoting).
+    // An id holding `|~` gets the mark even without an auth hash, so the
+    // payload reads back as exactly this id (SECURITY.md); `|` and `~` need
+    // no quoting.
     assert_eq!(
         r.set_cookie(REMEMBER_COOKIE).unwrap().value,
-        signed("1|~0123456789abcdef")
+        signed("1|~0123456789abcdef|~")
     );
     c.clear_session();
     assert_eq!(c.body("/username").await, "Mallory");

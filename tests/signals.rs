@@ -245,7 +245,8 @@ fn signal_names_are_flask_logins() {
             "unauthorized",
             "needs-refresh",
             "session-protected",
-            "accessed"
+            "accessed",
+            "imported-from-flask"
         ]
     );
     assert_eq!(Signal::SessionProtected.to_string(), "session-protected");

@@ -41,7 +41,13 @@ async fn logins_restores_rejections_and_protection_are_traced_with_user_ids() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
+    // The fixture's secret, "deterministic", is shorter than 32 bytes.
     let mut c = client_with(|b| b.session_protection(SessionProtection::Basic)).await;
+    let log = captured.take();
+    assert!(
+        log.contains("WARN") && log.contains("shorter than 32 bytes"),
+        "{log}"
+    );
     c.body("/login-notch-remember").await;
     let log = captured.take();
     assert!(

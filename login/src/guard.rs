@@ -71,9 +71,17 @@ fn request_origin(req: &HttpRequest, lowercase_host: bool) -> String {
     format!("{scheme}://{host}")
 }
 
-/// Whether an API client asked: `X-Requested-With: XMLHttpRequest`, or an
-/// `Accept` header whose preferred type is JSON.
-pub(crate) fn wants_json(req: &HttpRequest) -> bool {
+/// Whether the client is an API client: `X-Requested-With: XMLHttpRequest`,
+/// or an `Accept` header whose preferred type is JSON. The rule
+/// [`json_for_api_clients`](crate::LoginManagerBuilder::json_for_api_clients)
+/// uses, for custom unauthorized handlers that answer the same way.
+///
+/// ```
+/// use actix_web::test::TestRequest;
+/// let req = TestRequest::get().insert_header(("Accept", "application/json")).to_http_request();
+/// assert!(actix_login::wants_json(&req));
+/// ```
+pub fn wants_json(req: &HttpRequest) -> bool {
     if req
         .headers()
         .get("x-requested-with")
@@ -457,6 +465,188 @@ impl FromRequest for AnonymousRequired {
                 ))
             } else {
                 Ok(AnonymousRequired)
+            }
+        })
+    }
+}
+
+/// Requires a logged-in user and hands the handler that user: the extractor
+/// to reach for first. It derefs to `U`; an anonymous request gets the
+/// [`unauthorized`] response, and an exempt `OPTIONS` request is answered
+/// `200` without running the handler, as with
+/// [`#[login_required]`](crate::login_required).
+///
+/// ```
+/// use actix_login::{LoggedIn, User};
+/// # #[derive(Clone)] struct Account { id: String, name: String }
+/// # impl User for Account { fn get_id(&self) -> String { self.id.clone() } }
+///
+/// async fn home(user: LoggedIn<Account>) -> String {
+///     format!("hello {}", user.name)
+/// }
+/// ```
+pub struct LoggedIn<U: User>(std::rc::Rc<U>);
+
+/// [`LoggedIn`] whose login is also fresh: a stale login gets the
+/// [`needs_refresh`] response, as with
+/// [`#[fresh_login_required]`](crate::fresh_login_required).
+///
+/// ```
+/// use actix_login::{FreshLoggedIn, User};
+/// # #[derive(Clone)] struct Account { id: String }
+/// # impl User for Account { fn get_id(&self) -> String { self.id.clone() } }
+///
+/// async fn change_password(user: FreshLoggedIn<Account>) -> String {
+///     format!("changing the password of {}", user.get_id())
+/// }
+/// ```
+pub struct FreshLoggedIn<U: User>(std::rc::Rc<U>);
+
+macro_rules! user_guard {
+    ($name:ident, $fresh:expr) => {
+        impl<U: User> std::ops::Deref for $name<U> {
+            type Target = U;
+
+            fn deref(&self) -> &U {
+                &self.0
+            }
+        }
+
+        impl<U: User> $name<U> {
+            /// The user, owned.
+            pub fn into_inner(self) -> U {
+                std::rc::Rc::try_unwrap(self.0).unwrap_or_else(|rc| (*rc).clone())
+            }
+        }
+
+        impl<U: User + std::fmt::Debug> std::fmt::Debug for $name<U> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&self.0).finish()
+            }
+        }
+
+        impl<U: User> FromRequest for $name<U> {
+            type Error = actix_web::Error;
+            type Future = LoadFuture<Self>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                if let Some(answer) = answer_options(req) {
+                    return Either::Left(ready(Err(answer)));
+                }
+                after_load(req, |state, req| {
+                    let user = logged_in_user::<U>(state, req)?;
+                    if $fresh && !state.is_fresh(&req.get_session()) {
+                        return Err(reject(state.needs_refresh(req)));
+                    }
+                    Ok($name(user))
+                })
+            }
+        }
+    };
+}
+
+user_guard!(LoggedIn, false);
+user_guard!(FreshLoggedIn, true);
+
+/// The authenticated user of type `U`, or the unauthorized answer.
+fn logged_in_user<U: User>(
+    state: &dyn ErasedState,
+    req: &HttpRequest,
+) -> Result<std::rc::Rc<U>, actix_web::Error> {
+    let Some(typed) = state.as_any().downcast_ref::<LoginState<U>>() else {
+        return Err(crate::LoginError::WrongUserType {
+            asked: std::any::type_name::<U>(),
+            loads: state.user_type(),
+        }
+        .logged()
+        .into());
+    };
+    match typed.user() {
+        Some(user) if typed.authenticated_user(&user) => Ok(user),
+        _ => Err(reject(state.unauthorized(req))),
+    }
+}
+
+/// The login guards on a whole `web::scope`: `.wrap(LoginRequired)` (or
+/// `FreshLoginRequired`) gives every route in it the answers of
+/// `#[login_required]` (`#[fresh_login_required]`), `next` included.
+///
+/// ```
+/// use actix_login::LoginRequired;
+/// use actix_web::{web, App};
+///
+/// let app = App::new().service(
+///     web::scope("/account")
+///         .wrap(LoginRequired)
+///         .route("/settings", web::get().to(|| async { "settings" })),
+/// );
+/// # let _ = app;
+/// ```
+pub struct ScopeGuard<S> {
+    service: std::rc::Rc<S>,
+    fresh: bool,
+}
+
+macro_rules! scope_guard {
+    ($name:ident, $fresh:expr) => {
+        impl<S, B> actix_web::dev::Transform<S, actix_web::dev::ServiceRequest> for $name
+        where
+            S: actix_web::dev::Service<
+                    actix_web::dev::ServiceRequest,
+                    Response = actix_web::dev::ServiceResponse<B>,
+                    Error = actix_web::Error,
+                > + 'static,
+            B: actix_web::body::MessageBody + 'static,
+        {
+            type Response = actix_web::dev::ServiceResponse<actix_web::body::EitherBody<B>>;
+            type Error = actix_web::Error;
+            type Transform = ScopeGuard<S>;
+            type InitError = ();
+            type Future = Ready<Result<ScopeGuard<S>, ()>>;
+
+            fn new_transform(&self, service: S) -> Self::Future {
+                ready(Ok(ScopeGuard {
+                    service: std::rc::Rc::new(service),
+                    fresh: $fresh,
+                }))
+            }
+        }
+    };
+}
+
+scope_guard!(LoginRequired, false);
+scope_guard!(FreshLoginRequired, true);
+
+impl<S, B> actix_web::dev::Service<actix_web::dev::ServiceRequest> for ScopeGuard<S>
+where
+    S: actix_web::dev::Service<
+            actix_web::dev::ServiceRequest,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        > + 'static,
+    B: actix_web::body::MessageBody + 'static,
+{
+    type Response = actix_web::dev::ServiceResponse<actix_web::body::EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, actix_web::Error>>;
+
+    actix_web::dev::forward_ready!(service);
+
+    fn call(&self, req: actix_web::dev::ServiceRequest) -> Self::Future {
+        let service = self.service.clone();
+        let http = req.request().clone();
+        let fresh = self.fresh;
+        Box::pin(async move {
+            let checked = if fresh {
+                FreshLoginRequired::extract(&http).await.map(drop)
+            } else {
+                LoginRequired::extract(&http).await.map(drop)
+            };
+            // Routing inside the scope needs the only handle on the request.
+            drop(http);
+            match checked {
+                Ok(()) => Ok(service.call(req).await?.map_into_left_body()),
+                Err(refused) => Ok(req.error_response(refused).map_into_right_body()),
             }
         })
     }

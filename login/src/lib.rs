@@ -121,6 +121,8 @@ mod current_user;
 mod error;
 mod ext;
 mod flash;
+mod flask_import;
+mod flask_session;
 mod guard;
 mod keys;
 mod login;
@@ -145,8 +147,10 @@ pub use current_user::CurrentUser;
 pub use error::LoginError;
 pub use ext::LoginExt;
 pub use flash::{flash, get_flashed_messages};
+pub use flask_session::{FlaskSession, FlaskVersion};
 pub use guard::{
-    needs_refresh, unauthorized, AnonymousRequired, FreshLoginRequired, LoginRequired,
+    needs_refresh, unauthorized, wants_json, AnonymousRequired, FreshLoggedIn, FreshLoginRequired,
+    LoggedIn, LoginRequired, ScopeGuard,
 };
 pub use login::{
     confirm_login, login_fresh, login_remembered, login_user, logout_user, set_permanent,
@@ -170,5 +174,17 @@ pub use user::{
 /// Re-exports for the code the macros generate. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::flask_session::flask_session_read;
     pub use actix_web;
+}
+
+/// The code of the README and the guides in `docs/`, compiled and run as
+/// doctests, so what a newcomer copies compiles.
+#[cfg(doctest)]
+mod doc_files {
+    #[doc = include_str!("../../README.md")]
+    struct Readme;
+
+    #[doc = include_str!("../../docs/migrating-from-flask.md")]
+    struct MigratingFromFlask;
 }

@@ -75,6 +75,7 @@ pub(crate) struct Settings<U> {
     pub(crate) fresh_max_age: Option<Duration>,
     pub(crate) permanent_sessions: bool,
     pub(crate) exempt_options: Option<bool>,
+    pub(crate) flask_import: Option<crate::FlaskSession>,
     pub(crate) trusted_proxies: Vec<IpAddr>,
     pub(crate) anonymous: Option<AnonymousFactory>,
     pub(crate) loader: Box<dyn DynUserLoader<U>>,
@@ -368,6 +369,7 @@ impl<U: User> LoginManagerBuilder<U> {
                 fresh_max_age: None,
                 permanent_sessions: false,
                 exempt_options: None,
+                flask_import: None,
                 trusted_proxies: Vec::new(),
                 anonymous: None,
                 loader,
@@ -503,7 +505,9 @@ impl<U: User> LoginManagerBuilder<U> {
     /// instead of a redirect, for both unauthorized and needs-refresh.
     /// The body is `{"error": "unauthorized" | "needs_refresh", "message":
     /// ..., "location": <the login or refresh URL, or null>}`; nothing is
-    /// flashed.
+    /// flashed. A custom [`unauthorized_handler`](Self::unauthorized_handler)
+    /// or [`needs_refresh_handler`](Self::needs_refresh_handler) wins over
+    /// this rule.
     ///
     /// ```
     /// # use actix_login::{LoginManager, User, LoaderError, UserLoader};
@@ -570,6 +574,39 @@ impl<U: User> LoginManagerBuilder<U> {
         self
     }
 
+    /// Carry logins over from the Flask app this one replaces: on a request
+    /// whose actix session names no user but which carries Flask's session
+    /// cookie, the cookie is verified exactly as Flask does (its secret,
+    /// salt, HMAC-SHA1, optional zlib, `PERMANENT_SESSION_LIFETIME`), and
+    /// Flask-Login's keys move into the actix session as if the user had
+    /// logged in here: the user is loaded through the loader, session
+    /// protection compares Flask's stored identifier with this client, the
+    /// session id is renewed, [`Signal::ImportedFromFlask`] is sent, and the
+    /// response deletes Flask's cookie (when the actix session cookie has
+    /// the same name, actix's new cookie replaces it). Nothing else of the
+    /// Flask session is trusted or copied, unless named with
+    /// [`FlaskSession::copy_key`](crate::FlaskSession::copy_key). A forged,
+    /// tampered, expired or malformed cookie is ignored.
+    ///
+    /// ```
+    /// # use actix_login::{LoginManager, User, LoaderError, UserLoader};
+    /// # #[derive(Clone)] struct A; impl User for A { fn get_id(&self) -> String { "1".into() } }
+    /// # struct L; impl UserLoader for L { type User = A;
+    /// #   async fn load_user(&self, _: &str, _: &actix_web::HttpRequest) -> Result<Option<A>, LoaderError> { Ok(None) } }
+    /// use actix_login::{FlaskSession, FlaskVersion};
+    /// let secret = "the Flask app's SECRET_KEY";
+    /// let manager = LoginManager::builder(L, secret)
+    ///     .import_flask_session(
+    ///         FlaskSession::new(secret).cookie_name("session").version(FlaskVersion::Flask3),
+    ///     )
+    ///     .build();
+    /// # let _ = manager;
+    /// ```
+    pub fn import_flask_session(mut self, flask: crate::FlaskSession) -> Self {
+        self.settings.flask_import = Some(flask);
+        self
+    }
+
     /// A reverse proxy whose `X-Forwarded-For` entries session protection may
     /// believe. Without any, the TCP peer address is used and the header is
     /// ignored, so a client cannot choose the address that is hashed.
@@ -603,8 +640,35 @@ impl<U: User> LoginManagerBuilder<U> {
         self
     }
 
-    /// Replaces the unauthorized response (redirect or 401) with your own
-    /// (Flask-Login's `unauthorized_handler`).
+    /// Replaces the unauthorized response (redirect, 401 or JSON) with your
+    /// own (Flask-Login's `unauthorized_handler`).
+    ///
+    /// Your handler wins over
+    /// [`json_for_api_clients`](Self::json_for_api_clients), for this and
+    /// for [`needs_refresh_handler`](Self::needs_refresh_handler) alike:
+    /// answer API clients yourself with [`wants_json`](crate::wants_json).
+    /// Inside the handler, [`unauthorized(&req)`](crate::unauthorized) is
+    /// the default response (it does not call your handler again), so a
+    /// handler can add to it or fall back on it.
+    ///
+    /// ```
+    /// # use actix_login::{LoginManager, User, LoaderError, UserLoader};
+    /// # #[derive(Clone)] struct A; impl User for A { fn get_id(&self) -> String { "1".into() } }
+    /// # struct L; impl UserLoader for L { type User = A;
+    /// #   async fn load_user(&self, _: &str, _: &actix_web::HttpRequest) -> Result<Option<A>, LoaderError> { Ok(None) } }
+    /// use actix_web::HttpResponse;
+    /// let manager = LoginManager::builder(L, "s")
+    ///     .login_view("/login")
+    ///     .unauthorized_handler(|req| {
+    ///         if req.path().starts_with("/api/") {
+    ///             HttpResponse::Unauthorized().json(serde_json::json!({"error": "log in"}))
+    ///         } else {
+    ///             actix_login::unauthorized(req) // the default: redirect to /login
+    ///         }
+    ///     })
+    ///     .build();
+    /// # let _ = manager;
+    /// ```
     pub fn unauthorized_handler(
         mut self,
         f: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
@@ -614,7 +678,10 @@ impl<U: User> LoginManagerBuilder<U> {
     }
 
     /// Replaces the needs-refresh response with your own (Flask-Login's
-    /// `needs_refresh_handler`).
+    /// `needs_refresh_handler`). As with
+    /// [`unauthorized_handler`](Self::unauthorized_handler), it wins over
+    /// JSON answers, and [`needs_refresh(&req)`](crate::needs_refresh) inside
+    /// it is the default response.
     pub fn needs_refresh_handler(
         mut self,
         f: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,

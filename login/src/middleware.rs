@@ -6,7 +6,7 @@
 //! handler, as Flask-Login 0.2.4 did) → whatever asks for the user loads it
 //! once ([`LoginState::ensure_loaded`]: session, remember cookie, request
 //! loader, with session protection) → [`LoginFuture`] writes the remember
-//! cookie the login asked for ([`LoginState::write_remember_cookie`]).
+//! cookie the login asked for ([`LoginState::write_cookies`]).
 
 use std::{
     future::{ready, Future, Ready},
@@ -134,7 +134,7 @@ where
             Poll::Ready(Ok(res)) => res,
             other => return other,
         };
-        this.state.write_remember_cookie(&mut res);
+        this.state.write_cookies(&mut res);
         // The state stays in the request, so middleware outside this one
         // can still read the login after the response — unless an outer
         // manager's state was shadowed, which is given back.

@@ -278,7 +278,6 @@ pub(crate) fn stored_identifier<U>(req: &HttpRequest, m: &Inner<U>) -> Rc<str> {
     identifier_of(m, addr, ua)
 }
 
-
 /// [`stored_identifier`] of a client address and `User-Agent`.
 fn identifier_of<U>(m: &Inner<U>, addr: Option<IpAddr>, ua: Option<&[u8]>) -> Rc<str> {
     let key = CacheKey {

@@ -123,7 +123,9 @@ impl<U: User> LoginState<U> {
             let digest = self.auth_digest(u);
             let proven = match (&digest, tag) {
                 (None, None) => true,
-                (Some(d), Some(tag)) => bool::from(tag.as_bytes().ct_eq(&d.as_bytes()[..AUTH_TAG_LEN])),
+                (Some(d), Some(tag)) => {
+                    bool::from(tag.as_bytes().ct_eq(&d.as_bytes()[..AUTH_TAG_LEN]))
+                }
                 _ => false,
             };
             if !proven {
@@ -155,33 +157,41 @@ impl<U: User> LoginState<U> {
     }
 
     /// On the way out: sets or deletes the remember cookie as the request's
-    /// login asked, or refreshes it (refresh-each-request).
-    pub(crate) fn write_remember_cookie<B>(&self, res: &mut ServiceResponse<B>) {
-        let m = &*self.m;
-        let header = match self.remember.get() {
-            RememberOp::Clear => delete_cookie_header(&m.cookie, m.profile),
-            RememberOp::Set => match &*self.remember_set.borrow() {
-                Some((payload, lifetime)) => {
-                    set_cookie_header(&m.cookie, m.profile, &m.signer.encode(payload), *lifetime)
-                }
-                None => return,
-            },
-            RememberOp::Keep if m.cookie.refresh_each_request => {
-                match self.refreshed_cookie(res.request()) {
-                    Some(header) => header,
-                    None => return,
-                }
-            }
-            RememberOp::Keep => return,
-        };
-        match HeaderValue::from_str(&header) {
+    /// login asked, or refreshes it (refresh-each-request); deletes an
+    /// imported Flask session cookie.
+    pub(crate) fn write_cookies<B>(&self, res: &mut ServiceResponse<B>) {
+        if let Some(header) = self.flask_cookie_deletion() {
+            self.append_set_cookie(res, &header);
+        }
+        if let Some(header) = self.remember_cookie_header(res.request()) {
+            self.append_set_cookie(res, &header);
+        }
+    }
+
+    fn append_set_cookie<B>(&self, res: &mut ServiceResponse<B>, header: &str) {
+        match HeaderValue::from_str(header) {
             Ok(value) => {
                 res.headers_mut().append(SET_COOKIE, value);
             }
             Err(_) => tracing::error!(
-                cookie = %m.cookie.name,
-                "remember cookie name or attributes are not a valid header; not sent"
+                "a cookie name or attribute is not a valid header value; cookie not sent"
             ),
+        }
+    }
+
+    fn remember_cookie_header(&self, req: &HttpRequest) -> Option<String> {
+        let m = &*self.m;
+        match self.remember.get() {
+            RememberOp::Clear => Some(delete_cookie_header(&m.cookie, m.profile)),
+            RememberOp::Set => self
+                .remember_set
+                .borrow()
+                .as_ref()
+                .map(|(payload, lifetime)| {
+                    set_cookie_header(&m.cookie, m.profile, &m.signer.encode(payload), *lifetime)
+                }),
+            RememberOp::Keep if m.cookie.refresh_each_request => self.refreshed_cookie(req),
+            RememberOp::Keep => None,
         }
     }
 
@@ -889,7 +899,17 @@ mod tests {
     /// unambiguous. Ids are built from the pieces that could confuse it.
     #[test]
     fn every_payload_names_exactly_its_own_id() {
-        let pieces = ["", "a", "|", "~", "|~", "0123456789abcdef", "0123456789ABCDEF", "é", "|~|~"];
+        let pieces = [
+            "",
+            "a",
+            "|",
+            "~",
+            "|~",
+            "0123456789abcdef",
+            "0123456789ABCDEF",
+            "é",
+            "|~|~",
+        ];
         let digest = "fedcba9876543210fedcba9876543210";
         let mut ids = Vec::new();
         for a in pieces {
@@ -907,7 +927,11 @@ mod tests {
                     Payload::Tagged(id, tag) => (id, Some(tag)),
                 };
                 assert_eq!(read, id, "payload {payload:?}");
-                assert_eq!(tag, with_hash.then_some(&digest[..AUTH_TAG_LEN]), "payload {payload:?}");
+                assert_eq!(
+                    tag,
+                    with_hash.then_some(&digest[..AUTH_TAG_LEN]),
+                    "payload {payload:?}"
+                );
             }
         }
         // Flask's payloads for ordinary ids are unchanged.

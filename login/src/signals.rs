@@ -27,11 +27,14 @@ pub enum Signal {
     /// The user of the request was loaded (0.6.3's `user_accessed`: once per
     /// request that asks for the user).
     Accessed,
+    /// A user was carried over from a Flask session cookie
+    /// ([`import_flask_session`](crate::LoginManagerBuilder::import_flask_session)).
+    ImportedFromFlask,
 }
 
 impl Signal {
     /// Every signal, for subscribing to all of them.
-    pub const ALL: [Signal; 9] = [
+    pub const ALL: [Signal; 10] = [
         Signal::LoggedIn,
         Signal::LoggedOut,
         Signal::LoadedFromCookie,
@@ -41,6 +44,7 @@ impl Signal {
         Signal::NeedsRefresh,
         Signal::SessionProtected,
         Signal::Accessed,
+        Signal::ImportedFromFlask,
     ];
 
     /// Flask-Login's name of the signal (`logged-in`, `session-protected`…).
@@ -55,6 +59,7 @@ impl Signal {
             Signal::NeedsRefresh => "needs-refresh",
             Signal::SessionProtected => "session-protected",
             Signal::Accessed => "accessed",
+            Signal::ImportedFromFlask => "imported-from-flask",
         }
     }
 }

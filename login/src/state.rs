@@ -76,6 +76,9 @@ pub(crate) struct LoginState<U: User> {
     wrote_user_id: RefCell<Option<Session>>,
     /// The app's unauthorized or needs-refresh handler is running.
     pub(crate) in_refusal_handler: Cell<bool>,
+    /// A Flask session was imported (or refused by strong protection): the
+    /// response deletes its cookie.
+    pub(crate) forget_flask_cookie: Cell<bool>,
 }
 
 /// Whether a `SessionMiddleware` saves what the login writes. actix-session
@@ -181,6 +184,7 @@ impl<U: User> LoginState<U> {
             entry_empty,
             wrote_user_id: RefCell::new(None),
             in_refusal_handler: Cell::new(false),
+            forget_flask_cookie: Cell::new(false),
         }
     }
 
@@ -307,7 +311,8 @@ impl<U: User> LoginState<U> {
     }
 
     /// Flask-Login 0.6.3's `_load_user`: protection, then the session's id,
-    /// then the remember cookie, else the request loader.
+    /// then an imported Flask session, then the remember cookie, else the
+    /// request loader.
     async fn load_lazy(
         &self,
         req: &HttpRequest,
@@ -325,6 +330,9 @@ impl<U: User> LoginState<U> {
                 self.revoke(req, session, &id);
                 return Ok(None);
             }
+        }
+        if let Some(user) = self.import_flask_session(req, session).await? {
+            return Ok(Some(user));
         }
         if self.remember.get() != RememberOp::Clear {
             if let Some(restored) = self.restore_from_cookie(req, session).await? {
@@ -345,6 +353,9 @@ impl<U: User> LoginState<U> {
         session: &Session,
     ) -> Result<Option<U>, LoginError> {
         if !self.protect(req, session)? && !session.contains_key(self.m.keys.user_id) {
+            if let Some(user) = self.import_flask_session(req, session).await? {
+                return Ok(Some(user));
+            }
             if let Some(restored) = self.restore_from_cookie(req, session).await? {
                 return Ok(restored);
             }

@@ -38,13 +38,11 @@
 //! a 2024 timestamp, read with a long enough maximum age) and garbage.
 
 use std::{
-    cell::RefCell,
     collections::HashMap,
     io::{BufRead, BufReader, Read, Write},
     net::{SocketAddr, TcpListener, TcpStream},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    rc::Rc,
     sync::{mpsc, Arc, Mutex, OnceLock},
     thread::{self, JoinHandle},
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -56,9 +54,11 @@ use actix_login::{
     Signal, User, UserLoader,
 };
 use actix_session::{
-    storage::{CookieSessionStore, LoadError, SaveError, SessionKey, SessionStore, UpdateError},
+    storage::{CookieSessionStore, SessionStore},
     SessionExt, SessionMiddleware,
 };
+
+use crate::common::MemoryStore;
 use actix_web::{
     body::{BoxBody, MessageBody},
     cookie::Key,
@@ -1689,61 +1689,6 @@ async fn an_actix_login_wins_over_a_flask_cookie() {
 }
 
 // ----------------------------------------------- the session id renewed
-
-type State = HashMap<String, String>;
-
-/// A server-side store, so that the session id is visible: the browser
-/// holds only a key.
-#[derive(Clone, Default)]
-struct MemoryStore(Rc<RefCell<(u64, HashMap<String, State>)>>);
-
-impl MemoryStore {
-    /// The keys of the sessions stored.
-    fn keys(&self) -> Vec<String> {
-        self.0.borrow().1.keys().cloned().collect()
-    }
-}
-
-impl SessionStore for MemoryStore {
-    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        Ok(self.0.borrow().1.get(key.as_ref()).cloned())
-    }
-
-    async fn save(
-        &self,
-        state: State,
-        _: &actix_web::cookie::time::Duration,
-    ) -> Result<SessionKey, SaveError> {
-        let mut inner = self.0.borrow_mut();
-        inner.0 += 1;
-        let key = format!("flask-import-session-key-{:032}", inner.0);
-        inner.1.insert(key.clone(), state);
-        Ok(SessionKey::try_from(key).expect("a valid key"))
-    }
-
-    async fn update(
-        &self,
-        key: SessionKey,
-        state: State,
-        _: &actix_web::cookie::time::Duration,
-    ) -> Result<SessionKey, UpdateError> {
-        self.0.borrow_mut().1.insert(key.as_ref().to_owned(), state);
-        Ok(key)
-    }
-
-    async fn update_ttl(
-        &self,
-        _: &SessionKey,
-        _: &actix_web::cookie::time::Duration,
-    ) -> Result<(), anyhow::Error> {
-        Ok(())
-    }
-
-    async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
-        self.0.borrow_mut().1.remove(key.as_ref());
-        Ok(())
-    }
-}
 
 /// The import renews the session id: the anonymous session the browser
 /// had (here, with a key planted before the login) is gone, and its key

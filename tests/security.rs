@@ -6,10 +6,7 @@
 //! session content that must not panic.
 
 use std::{
-    cell::RefCell,
-    collections::HashMap,
     net::{IpAddr, Ipv4Addr},
-    rc::Rc,
     sync::atomic::{AtomicUsize, Ordering},
     time::Duration,
 };
@@ -19,10 +16,7 @@ use actix_login::{
     login_required, session_identifier, testing::login_as, LoginManager, Profile, RememberCookie,
     SessionProtection,
 };
-use actix_session::{
-    storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError},
-    SessionMiddleware,
-};
+use actix_session::SessionMiddleware;
 use actix_web::{
     http::{Method, StatusCode},
     test::{self, TestRequest},
@@ -30,61 +24,6 @@ use actix_web::{
 };
 
 // ------------------------------------------------- a server-side store
-
-type State = HashMap<String, String>;
-
-/// An in-memory server-side session store: the client holds only a key, so
-/// a key planted in a victim's browser names a session the attacker can
-/// read later — what session fixation needs.
-#[derive(Clone, Default)]
-struct MemoryStore(Rc<RefCell<(u64, HashMap<String, State>)>>);
-
-impl MemoryStore {
-    fn sessions(&self) -> usize {
-        self.0.borrow().1.len()
-    }
-}
-
-impl SessionStore for MemoryStore {
-    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        Ok(self.0.borrow().1.get(key.as_ref()).cloned())
-    }
-
-    async fn save(
-        &self,
-        state: State,
-        _: &actix_web::cookie::time::Duration,
-    ) -> Result<SessionKey, SaveError> {
-        let mut inner = self.0.borrow_mut();
-        inner.0 += 1;
-        let key = format!("session-key-{:032}", inner.0);
-        inner.1.insert(key.clone(), state);
-        Ok(SessionKey::try_from(key).expect("short key"))
-    }
-
-    async fn update(
-        &self,
-        key: SessionKey,
-        state: State,
-        _: &actix_web::cookie::time::Duration,
-    ) -> Result<SessionKey, UpdateError> {
-        self.0.borrow_mut().1.insert(key.as_ref().to_owned(), state);
-        Ok(key)
-    }
-
-    async fn update_ttl(
-        &self,
-        _: &SessionKey,
-        _: &actix_web::cookie::time::Duration,
-    ) -> Result<(), anyhow::Error> {
-        Ok(())
-    }
-
-    async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
-        self.0.borrow_mut().1.remove(key.as_ref());
-        Ok(())
-    }
-}
 
 async fn server_side_client(
     store: MemoryStore,

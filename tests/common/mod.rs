@@ -1058,3 +1058,71 @@ pub fn quote(s: &str) -> String {
 pub fn stored_form(profile: actix_login::Profile, hex_digest: &str) -> String {
     actix_login::testing::stored_identifier(&manager(|b| b.profile(profile)), hex_digest)
 }
+
+// ------------------------------------------------- a server-side store
+
+type StoreState = std::collections::HashMap<String, String>;
+
+/// An in-memory server-side session store: the browser holds only a key,
+/// so a key planted in a victim's browser names a session that the
+/// attacker can use later — what session-fixation tests need.
+#[derive(Clone, Default)]
+pub struct MemoryStore(
+    std::rc::Rc<std::cell::RefCell<(u64, std::collections::HashMap<String, StoreState>)>>,
+);
+
+impl MemoryStore {
+    /// How many sessions are stored.
+    pub fn sessions(&self) -> usize {
+        self.0.borrow().1.len()
+    }
+
+    /// The keys of the sessions stored.
+    pub fn keys(&self) -> Vec<String> {
+        self.0.borrow().1.keys().cloned().collect()
+    }
+}
+
+impl actix_session::storage::SessionStore for MemoryStore {
+    async fn load(
+        &self,
+        key: &actix_session::storage::SessionKey,
+    ) -> Result<Option<StoreState>, actix_session::storage::LoadError> {
+        Ok(self.0.borrow().1.get(key.as_ref()).cloned())
+    }
+
+    async fn save(
+        &self,
+        state: StoreState,
+        _: &actix_web::cookie::time::Duration,
+    ) -> Result<actix_session::storage::SessionKey, actix_session::storage::SaveError> {
+        let mut inner = self.0.borrow_mut();
+        inner.0 += 1;
+        let key = format!("memory-session-key-{:032}", inner.0);
+        inner.1.insert(key.clone(), state);
+        Ok(actix_session::storage::SessionKey::try_from(key).expect("a short key"))
+    }
+
+    async fn update(
+        &self,
+        key: actix_session::storage::SessionKey,
+        state: StoreState,
+        _: &actix_web::cookie::time::Duration,
+    ) -> Result<actix_session::storage::SessionKey, actix_session::storage::UpdateError> {
+        self.0.borrow_mut().1.insert(key.as_ref().to_owned(), state);
+        Ok(key)
+    }
+
+    async fn update_ttl(
+        &self,
+        _: &actix_session::storage::SessionKey,
+        _: &actix_web::cookie::time::Duration,
+    ) -> Result<(), anyhow::Error> {
+        Ok(())
+    }
+
+    async fn delete(&self, key: &actix_session::storage::SessionKey) -> Result<(), anyhow::Error> {
+        self.0.borrow_mut().1.remove(key.as_ref());
+        Ok(())
+    }
+}

@@ -31,6 +31,7 @@
 //! | `WORKERS`       | one per physical core                     |
 //! | `SECURE_COOKIES`| `false`; set `true` when served over HTTPS (e.g. behind a TLS-terminating load balancer) |
 //! | `TRUSTED_PROXIES` | none; comma-separated IPs of the load balancers whose `X-Forwarded-For` to believe |
+//! | `INSECURE_FAST_HASHING` | `false`; `true` hashes new passwords at Argon2's minimum cost: **tests only** |
 //!
 //! The first line printed on standard output is
 //! `actix-login demo listening on http://ADDR`; the end-to-end tests read the
@@ -44,7 +45,7 @@ mod timeout_store;
 
 use std::{env, net::IpAddr, path::PathBuf, process::ExitCode};
 
-use db::{Database, DEMO_USERS};
+use db::{Database, Hashing, DEMO_USERS};
 use server::{start, DemoConfig, SessionBackend, DEV_SECRET_KEY, MIN_SECRET_LEN};
 
 fn var(name: &str) -> Option<String> {
@@ -124,6 +125,21 @@ fn config() -> Result<DemoConfig, String> {
             .collect::<Result<Vec<IpAddr>, String>>()?,
         None => Vec::new(),
     };
+    let hashing = match var("INSECURE_FAST_HASHING").as_deref().map(str::trim) {
+        None | Some("0" | "false" | "no") => Hashing::Strong,
+        Some("1" | "true" | "yes") => {
+            eprintln!(
+                "WARNING: INSECURE_FAST_HASHING is set: new passwords are hashed at Argon2's\n         \
+                 minimum cost, which anyone can brute-force. For tests only."
+            );
+            Hashing::InsecureFast
+        }
+        Some(other) => {
+            return Err(format!(
+                "INSECURE_FAST_HASHING={other:?}: use true or false"
+            ))
+        }
+    };
     Ok(DemoConfig {
         host,
         port,
@@ -133,6 +149,7 @@ fn config() -> Result<DemoConfig, String> {
         workers,
         secure_cookies,
         trusted_proxies,
+        hashing,
     })
 }
 

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use super::{
     csrf,
-    db::{check_credentials, hash_password, verify_password, Account, Db},
+    db::{verify_password, Account, Db},
 };
 
 /// The templates, parsed once at startup.
@@ -238,7 +238,8 @@ async fn login(
         .map_err(ErrorInternalServerError)?;
     // Argon2 is slow on purpose: verify on the blocking pool, not on the
     // async worker.
-    let account = web::block(move || check_credentials(account, &password)).await?;
+    let hasher = db.clone();
+    let account = web::block(move || hasher.check_credentials(account, &password)).await?;
     let Some(account) = account else {
         flash(&req, "Invalid username or password.", "error");
         return Ok(back_to(&req, "/login", next.as_deref()));
@@ -363,7 +364,8 @@ async fn settings(
     db.set_display_name(account.id, display_name)
         .map_err(ErrorInternalServerError)?;
     if !new_password.is_empty() {
-        let hash = web::block(move || hash_password(&new_password)).await?;
+        let hasher = db.clone();
+        let hash = web::block(move || hasher.hash_password(&new_password)).await?;
         db.set_password_hash(account.id, &hash)
             .map_err(ErrorInternalServerError)?;
         // The user's session auth hash changed: every other session of this

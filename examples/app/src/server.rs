@@ -24,7 +24,7 @@ use actix_web::{
 
 use crate::{
     csrf,
-    db::{self, Account, Database},
+    db::{self, Account, Database, Hashing},
     pages,
     timeout_store::TimeoutStore,
 };
@@ -81,6 +81,9 @@ pub struct DemoConfig {
     /// protection may believe; without them it hashes the TCP peer, which
     /// behind a proxy is the proxy.
     pub trusted_proxies: Vec<IpAddr>,
+    /// How new passwords are hashed: [`Hashing::Strong`] unless a test asks
+    /// for the insecure, fast parameters.
+    pub hashing: Hashing,
 }
 
 impl Default for DemoConfig {
@@ -94,6 +97,7 @@ impl Default for DemoConfig {
             workers: None,
             secure_cookies: false,
             trusted_proxies: Vec::new(),
+            hashing: Hashing::Strong,
         }
     }
 }
@@ -147,7 +151,7 @@ pub async fn start(config: DemoConfig) -> io::Result<Started> {
             format!("SECRET_KEY must have at least {MIN_SECRET_LEN} bytes"),
         ));
     }
-    let db = db::Db::open(&config.database).map_err(|err| {
+    let db = db::Db::open(&config.database, config.hashing).map_err(|err| {
         io::Error::other(format!(
             "cannot open the database {:?}: {err}",
             config.database

@@ -1,5 +1,6 @@
 //! A visitor over plain HTTP, with the app's default settings: sessions in
-//! the (encrypted) cookie store, users in a private in-memory database.
+//! the (encrypted) cookie store, passwords hashed at the app's real Argon2
+//! cost, users in a SQLite file the test reads afterwards.
 
 use actix_web::http::StatusCode;
 
@@ -8,7 +9,14 @@ use crate::support::{App, Visitor, REMEMBER_COOKIE, SESSION_COOKIE};
 #[actix_web::test]
 async fn a_visitor_logs_in_is_remembered_reauthenticates_and_logs_out() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let app = App::start(dir.path(), &[]);
+    let database = dir.path().join("users.sqlite3");
+    let app = App::start(
+        dir.path(),
+        &[
+            ("DATABASE", database.to_str().expect("a UTF-8 path")),
+            ("INSECURE_FAST_HASHING", "false"),
+        ],
+    );
     let mut visitor = Visitor::default();
 
     // A protected page sends an anonymous visitor to the login form.
@@ -103,4 +111,22 @@ async fn a_visitor_logs_in_is_remembered_reauthenticates_and_logs_out() {
         "the app complained:\n{}",
         app.stderr()
     );
+
+    // Every password was hashed with Argon2id at OWASP's m = 46 MiB, t = 1.
+    let db = rusqlite::Connection::open(&database).expect("the app's database");
+    let mut rows = db
+        .prepare("SELECT username, password_hash FROM users")
+        .expect("a query");
+    let hashes: Vec<(String, String)> = rows
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .expect("the users")
+        .collect::<Result<_, _>>()
+        .expect("the users");
+    assert!(!hashes.is_empty());
+    for (username, hash) in hashes {
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=47104,t=1,p=1$"),
+            "{username}: {hash}"
+        );
+    }
 }

@@ -74,8 +74,9 @@ pub struct App {
 
 impl App {
     /// Runs the `app` binary this package builds, as `cargo run --bin app`
-    /// would, with `vars` added to its environment (`PORT=0`, one worker
-    /// and a private in-memory database unless `vars` says otherwise), and
+    /// would, with `vars` added to its environment (`PORT=0`, one worker,
+    /// a private in-memory database and Argon2 at its cheapest,
+    /// `INSECURE_FAST_HASHING=true`, unless `vars` says otherwise), and
     /// waits for the line that announces its address. Its standard error
     /// goes to a file in `dir`, shown if it fails to start.
     pub fn start(dir: &Path, vars: &[(&str, &str)]) -> App {
@@ -86,6 +87,9 @@ impl App {
             .env("WORKERS", "1")
             .env("DATABASE", ":memory:")
             .env("SECRET_KEY", "end-to-end test secret, 32 bytes or more")
+            // A debug build hashes at the app's real cost in about a second:
+            // the tests log in often. `cookie_sessions` runs the real cost.
+            .env("INSECURE_FAST_HASHING", "true")
             .envs(vars.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -16,7 +16,7 @@ use argon2::{
     password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier},
     Algorithm, Argon2, Params, Version,
 };
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 /// Where the users live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +57,42 @@ pub const DEMO_USERS: [DemoUser; 2] = [
         active: false,
     },
 ];
+
+/// How many password checks may fail, per account name and per client
+/// address, within a sliding window. See `throttle.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The window, in seconds.
+    pub window_secs: i64,
+    /// Failed checks against one account name within the window.
+    pub per_account: u32,
+    /// Failed checks from one client address within the window.
+    pub per_address: u32,
+}
+
+/// Which limit refused an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Too many failures against this account name.
+    Account,
+    /// Too many failures from this client address.
+    Address,
+}
+
+/// What [`Db::begin_attempt`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Check the password. The attempt counts as failed until
+    /// [`Db::forget_failures`] clears the account's.
+    Allowed,
+    /// Do not: `limit` is reached, for `retry_after` more seconds.
+    Throttled {
+        /// The limit reached.
+        limit: Limit,
+        /// Seconds until the oldest failure leaves the window.
+        retry_after: u64,
+    },
+}
 
 /// A row of the `users` table: the app's user type.
 #[derive(Debug, Clone)]
@@ -183,6 +219,17 @@ const SCHEMA: &str = "
         password_hash TEXT    NOT NULL,
         active        INTEGER NOT NULL DEFAULT 1
     );
+    -- Password checks still counted against an account name and a client
+    -- address (see `Db::begin_attempt`).
+    CREATE TABLE IF NOT EXISTS login_attempts (
+        id      INTEGER PRIMARY KEY,
+        account TEXT    NOT NULL,
+        address TEXT    NOT NULL,
+        at      INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS login_attempts_account ON login_attempts (account, at);
+    CREATE INDEX IF NOT EXISTS login_attempts_address ON login_attempts (address, at);
+    CREATE INDEX IF NOT EXISTS login_attempts_at ON login_attempts (at);
 ";
 
 const COLUMNS: &str = "id, username, display_name, password_hash, active";
@@ -319,6 +366,70 @@ impl Db {
         }
     }
 
+    /// Counts a password check against `account` (a name, existing or not)
+    /// and `address` **before** the check runs, unless either already has
+    /// `limits` failures in the window: then nothing is counted and the
+    /// answer is [`Attempt::Throttled`].
+    ///
+    /// Counting first, in one write transaction, is what bounds the Argon2
+    /// work: a burst of concurrent guesses cannot all pass the check before
+    /// the first of them is recorded (a check-then-record scheme lets
+    /// them), and across app instances sharing the file the transaction
+    /// serialises them too. Refused attempts are not counted, so the limit
+    /// frees up as the oldest failures leave the window. Older rows are
+    /// deleted on the way.
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    pub fn begin_attempt(
+        &self,
+        limits: &Limits,
+        account: &str,
+        address: &str,
+        now: i64,
+    ) -> rusqlite::Result<Attempt> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let cutoff = now - limits.window_secs;
+        tx.execute("DELETE FROM login_attempts WHERE at <= ?1", [cutoff])?;
+        let checks = [
+            (Limit::Account, "account", account, limits.per_account),
+            (Limit::Address, "address", address, limits.per_address),
+        ];
+        for (limit, column, key, max) in checks {
+            let (failures, oldest): (u32, Option<i64>) = tx.query_row(
+                &format!("SELECT COUNT(*), MIN(at) FROM login_attempts WHERE {column} = ?1"),
+                [key],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            if failures >= max {
+                let frees_at = oldest.unwrap_or(now) + limits.window_secs;
+                let retry_after = u64::try_from(frees_at - now).unwrap_or(0).max(1);
+                return Ok(Attempt::Throttled { limit, retry_after });
+            }
+        }
+        tx.execute(
+            "INSERT INTO login_attempts (account, address, at) VALUES (?1, ?2, ?3)",
+            params![account, address, now],
+        )?;
+        tx.commit()?;
+        Ok(Attempt::Allowed)
+    }
+
+    /// Clears the failures counted against `account`, after a password
+    /// check for it succeeded (the address keeps those against other
+    /// names).
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    pub fn forget_failures(&self, account: &str) -> rusqlite::Result<()> {
+        self.conn()
+            .execute("DELETE FROM login_attempts WHERE account = ?1", [account])
+            .map(drop)
+    }
+
     /// Sets an account's password hash (from [`Db::hash_password`]).
     ///
     /// # Errors
@@ -368,6 +479,44 @@ mod tests {
         assert_eq!(db.by_id(alice.id).unwrap().unwrap().username, "alice");
         db.set_display_name(alice.id, "A.").unwrap();
         assert_eq!(db.by_id(alice.id).unwrap().unwrap().display_name, "A.");
+    }
+
+    #[test]
+    fn attempts_are_counted_per_account_and_address_in_a_window() {
+        let db = Db::open(&Database::Memory, Hashing::InsecureFast).unwrap();
+        let limits = Limits {
+            window_secs: 100,
+            per_account: 2,
+            per_address: 3,
+        };
+        let attempt = |account: &str, address: &str, now: i64| {
+            db.begin_attempt(&limits, account, address, now).unwrap()
+        };
+        assert_eq!(attempt("alice", "a", 1000), Attempt::Allowed);
+        assert_eq!(attempt("alice", "b", 1010), Attempt::Allowed);
+        // The account's limit, from any address, until the first leaves.
+        assert_eq!(
+            attempt("alice", "c", 1020),
+            Attempt::Throttled {
+                limit: Limit::Account,
+                retry_after: 80
+            }
+        );
+        assert_eq!(attempt("alice", "c", 1101), Attempt::Allowed);
+        // A success clears the account's failures, not the address's.
+        db.forget_failures("alice").unwrap();
+        assert_eq!(attempt("alice", "c", 1102), Attempt::Allowed);
+        assert_eq!(attempt("x", "c", 1103), Attempt::Allowed);
+        assert_eq!(attempt("y", "c", 1104), Attempt::Allowed);
+        assert_eq!(
+            attempt("z", "c", 1105),
+            Attempt::Throttled {
+                limit: Limit::Address,
+                retry_after: 97
+            }
+        );
+        // Refused attempts are not counted.
+        assert_eq!(attempt("z", "d", 1106), Attempt::Allowed);
     }
 
     #[test]

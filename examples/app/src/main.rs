@@ -8,6 +8,8 @@
 //!   with a re-authenticate page, logout, flashed messages, and a `next`
 //!   redirect after login that goes through [`actix_login::safe_next`];
 //! - CSRF protection on every POST (`csrf.rs`);
+//! - failed password checks throttled per account and per client address,
+//!   before Argon2 runs (`throttle.rs`);
 //! - sessions in actix-session's cookie store (the default) or in Redis
 //!   (`SESSION_STORE=redis`), so that many instances can serve the same
 //!   users; every Redis call is bounded in time (`timeout_store.rs`).
@@ -41,6 +43,7 @@ mod csrf;
 mod db;
 mod pages;
 mod server;
+mod throttle;
 mod timeout_store;
 
 use std::{env, net::IpAddr, path::PathBuf, process::ExitCode};

@@ -15,7 +15,10 @@ use actix_login::{
     CurrentUser, LoginOptions,
 };
 use actix_web::{
-    error::ErrorInternalServerError, get, http::header, post, web, HttpRequest, HttpResponse,
+    error::ErrorInternalServerError,
+    get,
+    http::{header, StatusCode},
+    post, web, HttpRequest, HttpResponse,
 };
 use minijinja::{context, Environment, Value};
 use serde::Deserialize;
@@ -23,6 +26,7 @@ use serde::Deserialize;
 use super::{
     csrf,
     db::{verify_password, Account, Db},
+    throttle::{self, Throttled},
 };
 
 /// The templates, parsed once at startup.
@@ -165,6 +169,24 @@ fn render(
         .body(html))
 }
 
+/// A form page again, answered `429 Too Many Requests` with `Retry-After`
+/// and the throttle's message: the password was not checked.
+fn too_many(
+    req: &HttpRequest,
+    env: &Environment<'_>,
+    current: &CurrentUser<Account>,
+    name: &str,
+    extra: Value,
+    throttled: &Throttled,
+) -> actix_web::Result<HttpResponse> {
+    flash(req, &throttled.message, "error");
+    let mut res = render(req, env, current, name, true, extra)?;
+    *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    let (name, value) = throttled.header();
+    res.headers_mut().insert(name, value);
+    Ok(res)
+}
+
 #[derive(Debug, Deserialize)]
 struct NextQuery {
     next: Option<String>,
@@ -224,6 +246,8 @@ struct LoginForm {
 #[post("/login")]
 async fn login(
     req: HttpRequest,
+    env: Templates,
+    current: CurrentUser<Account>,
     db: web::Data<Db>,
     form: web::Form<LoginForm>,
 ) -> actix_web::Result<HttpResponse> {
@@ -233,9 +257,17 @@ async fn login(
         remember,
         next,
     } = form.into_inner();
-    let account = db
-        .by_username(username.trim())
-        .map_err(ErrorInternalServerError)?;
+    let username = username.trim();
+    // Counted before Argon2 runs: a throttled guess costs no hash.
+    if let Some(throttled) = throttle::check(&req, &db, username)? {
+        let next = next
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .and_then(|n| safe_next(n, this_host(&req)));
+        let ctx = context! { next };
+        return too_many(&req, &env, &current, "login.html", ctx, &throttled);
+    }
+    let account = db.by_username(username).map_err(ErrorInternalServerError)?;
     // Argon2 is slow on purpose: verify on the blocking pool, not on the
     // async worker.
     let hasher = db.clone();
@@ -253,6 +285,7 @@ async fn login(
         flash(&req, "This account is disabled.", "error");
         return Ok(back_to(&req, "/login", next.as_deref()));
     }
+    throttle::succeeded(&db, username)?;
     csrf::rotate(&req);
     flash(&req, &format!("Logged in as {name}."), "success");
     Ok(see_other(&next_or(&req, next.as_deref(), "/")))
@@ -293,18 +326,30 @@ struct ReauthenticateForm {
 #[login_required]
 async fn reauthenticate(
     req: HttpRequest,
+    env: Templates,
     current: CurrentUser<Account>,
+    db: web::Data<Db>,
     form: web::Form<ReauthenticateForm>,
 ) -> actix_web::Result<HttpResponse> {
     let ReauthenticateForm { password, next } = form.into_inner();
-    let hash = current
-        .user()
-        .map(|a| a.password_hash.clone())
-        .unwrap_or_default();
+    let Some(account) = current.user().cloned() else {
+        return Ok(see_other("/login"));
+    };
+    // A stolen remembered session must not get unlimited guesses here.
+    if let Some(throttled) = throttle::check(&req, &db, &account.username)? {
+        let next = next
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .and_then(|n| safe_next(n, this_host(&req)));
+        let ctx = context! { next };
+        return too_many(&req, &env, &current, "reauthenticate.html", ctx, &throttled);
+    }
+    let hash = account.password_hash.clone();
     if !web::block(move || verify_password(&password, &hash)).await? {
         flash(&req, "Wrong password.", "error");
         return Ok(back_to(&req, "/reauthenticate", next.as_deref()));
     }
+    throttle::succeeded(&db, &account.username)?;
     confirm_login(&req)?;
     flash(&req, "Password confirmed.", "success");
     Ok(see_other(&next_or(&req, next.as_deref(), "/settings")))

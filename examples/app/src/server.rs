@@ -25,7 +25,7 @@ use actix_web::{
 use crate::{
     csrf,
     db::{self, Account, Database, Hashing},
-    pages,
+    pages, throttle,
     timeout_store::TimeoutStore,
 };
 
@@ -213,6 +213,7 @@ where
     let key = Key::derive_from(config.secret_key.as_bytes());
     let db = web::Data::new(db);
     let templates = web::Data::new(pages::templates());
+    let proxies = web::Data::new(throttle::TrustedProxies(config.trusted_proxies.clone()));
     let mut server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(make_store(), key.clone())
             .cookie_name(SESSION_COOKIE.to_owned())
@@ -226,6 +227,7 @@ where
         App::new()
             .app_data(db.clone())
             .app_data(templates.clone())
+            .app_data(proxies.clone())
             .wrap(from_fn(csrf::protect))
             // The login manager before the session middleware: actix runs
             // the last-registered middleware first, so the login manager

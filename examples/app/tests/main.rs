@@ -6,6 +6,8 @@
 //!
 //! - `cookie_sessions`: a visitor over plain HTTP, sessions in the cookie
 //!   store. Needs nothing installed: runs in every `cargo test`.
+//! - `account_security`: the app's own defences (login throttling), over
+//!   plain HTTP. Needs nothing installed.
 //! - `browser`: a person in headless Chromium. Needs `chromium` and
 //!   `chromium-driver`.
 //! - `redis`: several instances on one Redis, Redis killed. Needs
@@ -17,6 +19,7 @@
 //! program (`cargo test -- --include-ignored`), such a test fails and says
 //! how to install it; it never skips.
 
+mod account_security;
 mod browser;
 mod cookie_sessions;
 mod redis;

@@ -161,6 +161,7 @@ impl Drop for App {
 pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
+    pub headers: header::HeaderMap,
     pub body: String,
 }
 
@@ -250,6 +251,7 @@ impl Visitor {
         let body = res.body().limit(1 << 20).await.expect("response body");
         Page {
             status: res.status(),
+            headers: res.headers().clone(),
             location: res
                 .headers()
                 .get(header::LOCATION)
@@ -264,6 +266,29 @@ impl Visitor {
 
     pub async fn post(&mut self, url: &str, form: &[(&str, &str)]) -> Page {
         self.send(Self::client().post(url), Some(form)).await
+    }
+
+    /// Fills in and posts the login form (no "remember me", no `next`):
+    /// the answer to the POST.
+    pub async fn try_log_in(&mut self, at: &App, username: &str, password: &str) -> Page {
+        let token = self.get(&at.url("/login")).await.csrf_token();
+        self.post(
+            &at.url("/login"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    /// Logs out with the button every page has.
+    pub async fn log_out(&mut self, at: &App) {
+        let token = self.get(&at.url("/")).await.csrf_token();
+        self.post(&at.url("/logout"), &[("csrf_token", token.as_str())])
+            .await
+            .assert_redirect("/");
     }
 
     /// Logs in as alice through the login form, as a browser would.

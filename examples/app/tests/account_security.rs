@@ -1,0 +1,135 @@
+//! The example app's own defences, driven over HTTP as a visitor (or an
+//! attacker with a browser) would: login throttling.
+
+use actix_web::http::{header, StatusCode};
+
+use crate::support::{App, Page, Visitor, SESSION_COOKIE};
+
+/// A refusal by the throttle: `429`, the message, and a `Retry-After`
+/// within the 15-minute window.
+#[track_caller]
+fn assert_throttled(page: &Page, message: &str) {
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{}", page.body);
+    assert!(
+        page.body.contains(message),
+        "{message:?} in:\n{}",
+        page.body
+    );
+    let retry_after: u64 = page
+        .headers
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After header in seconds");
+    assert!(
+        (1..=900).contains(&retry_after),
+        "Retry-After: {retry_after}"
+    );
+}
+
+#[actix_web::test]
+async fn failed_logins_are_throttled_per_account_and_per_address() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let app = App::start(dir.path(), &[]);
+    let mut visitor = Visitor::default();
+
+    // Four wrong passwords, then the right one: the login succeeds and
+    // clears the account's count.
+    for _ in 0..4 {
+        visitor
+            .try_log_in(&app, "alice", "a guess")
+            .await
+            .assert_redirect("/login");
+    }
+    visitor
+        .try_log_in(&app, "alice", "wonderland")
+        .await
+        .assert_redirect("/");
+    visitor.log_out(&app).await;
+
+    // Five wrong passwords: the sixth attempt is refused before the
+    // password is checked, even with the right password.
+    for _ in 0..5 {
+        visitor
+            .try_log_in(&app, "alice", "another guess")
+            .await
+            .assert_redirect("/login");
+    }
+    let refused = visitor.try_log_in(&app, "alice", "wonderland").await;
+    assert_throttled(
+        &refused,
+        "Too many failed password attempts for this account. Try again in 15 minutes.",
+    );
+    assert!(
+        refused.body.contains(r#"id="login-form""#),
+        "the form again"
+    );
+    visitor
+        .get(&app.url("/members"))
+        .await
+        .assert_redirect("/login?next=%2Fmembers");
+    // Another browser (a new session) is refused all the same.
+    assert_throttled(
+        &Visitor::default()
+            .try_log_in(&app, "alice", "wonderland")
+            .await,
+        "for this account",
+    );
+
+    // Other names are not locked, but the address counts every failure:
+    // 5 above and 15 here make 20, and then it is refused too.
+    for i in 0..15 {
+        let page = visitor
+            .try_log_in(&app, &format!("nobody{i}"), "a guess")
+            .await;
+        page.assert_redirect("/login");
+        visitor
+            .get(&app.url("/login"))
+            .await
+            .assert_ok_with("Invalid username or password.");
+    }
+    assert_throttled(
+        &visitor.try_log_in(&app, "nobody-else", "a guess").await,
+        "Too many failed password attempts from your network.",
+    );
+    assert!(
+        app.stderr().contains("INSECURE_FAST_HASHING") && !app.stderr().contains("panicked"),
+        "{}",
+        app.stderr()
+    );
+}
+
+#[actix_web::test]
+async fn reauthentication_is_throttled_too() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let app = App::start(dir.path(), &[]);
+    // Someone holding alice's remember cookie, but not her password.
+    let mut thief = Visitor::default();
+    thief.log_in(&app, true).await;
+    thief.cookies.remove(SESSION_COOKIE);
+    thief
+        .get(&app.url("/settings"))
+        .await
+        .assert_redirect("/reauthenticate?next=%2Fsettings");
+    let token = thief.get(&app.url("/reauthenticate")).await.csrf_token();
+    for _ in 0..5 {
+        thief
+            .post(
+                &app.url("/reauthenticate"),
+                &[("csrf_token", token.as_str()), ("password", "a guess")],
+            )
+            .await
+            .assert_redirect("/reauthenticate");
+    }
+    let refused = thief
+        .post(
+            &app.url("/reauthenticate"),
+            &[("csrf_token", token.as_str()), ("password", "wonderland")],
+        )
+        .await;
+    assert_throttled(&refused, "for this account");
+    thief
+        .get(&app.url("/settings"))
+        .await
+        .assert_redirect("/reauthenticate?next=%2Fsettings");
+}

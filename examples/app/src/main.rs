@@ -33,6 +33,7 @@
 //! | `WORKERS`       | one per physical core                     |
 //! | `SECURE_COOKIES`| `false`; set `true` when served over HTTPS (e.g. behind a TLS-terminating load balancer) |
 //! | `TRUSTED_PROXIES` | none; comma-separated IPs of the load balancers whose `X-Forwarded-For` to believe |
+//! | `FRESH_MAX_AGE` | `600`: seconds a password login stays fresh (the settings page asks again after) |
 //! | `INSECURE_FAST_HASHING` | `false`; `true` hashes new passwords at Argon2's minimum cost: **tests only** |
 //!
 //! The first line printed on standard output is
@@ -49,7 +50,9 @@ mod timeout_store;
 use std::{env, net::IpAddr, path::PathBuf, process::ExitCode};
 
 use db::{Database, Hashing, DEMO_USERS};
-use server::{start, DemoConfig, SessionBackend, DEV_SECRET_KEY, MIN_SECRET_LEN};
+use server::{
+    start, DemoConfig, SessionBackend, DEFAULT_FRESH_MAX_AGE, DEV_SECRET_KEY, MIN_SECRET_LEN,
+};
 
 fn var(name: &str) -> Option<String> {
     env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -128,6 +131,14 @@ fn config() -> Result<DemoConfig, String> {
             .collect::<Result<Vec<IpAddr>, String>>()?,
         None => Vec::new(),
     };
+    let fresh_max_age = match var("FRESH_MAX_AGE") {
+        Some(s) => std::time::Duration::from_secs(
+            s.trim()
+                .parse()
+                .map_err(|_| format!("FRESH_MAX_AGE={s:?} is not a number of seconds"))?,
+        ),
+        None => DEFAULT_FRESH_MAX_AGE,
+    };
     let hashing = match var("INSECURE_FAST_HASHING").as_deref().map(str::trim) {
         None | Some("0" | "false" | "no") => Hashing::Strong,
         Some("1" | "true" | "yes") => {
@@ -153,6 +164,7 @@ fn config() -> Result<DemoConfig, String> {
         secure_cookies,
         trusted_proxies,
         hashing,
+        fresh_max_age,
     })
 }
 

@@ -371,22 +371,30 @@ async fn settings_form(
 struct SettingsForm {
     display_name: String,
     #[serde(default)]
+    current_password: String,
+    #[serde(default)]
     new_password: String,
 }
 
+/// Behind `#[fresh_login_required]` (a password typed in this session, at
+/// most `fresh_max_age` ago), and a new password also needs the current
+/// one: a session taken over while fresh must not be enough to take the
+/// account.
 #[post("/settings")]
 #[fresh_login_required]
 async fn settings(
     req: HttpRequest,
+    env: Templates,
     db: web::Data<Db>,
     current: CurrentUser<Account>,
     form: web::Form<SettingsForm>,
 ) -> actix_web::Result<HttpResponse> {
-    let Some(account) = current.into_user() else {
+    let Some(account) = current.user().cloned() else {
         return Ok(see_other("/login"));
     };
     let SettingsForm {
         display_name,
+        current_password,
         new_password,
     } = form.into_inner();
     let display_name = display_name.trim();
@@ -405,6 +413,36 @@ async fn settings(
             "error",
         );
         return Ok(see_other("/settings"));
+    }
+    if !new_password.is_empty() {
+        if current_password.is_empty() {
+            flash(
+                &req,
+                "Enter your current password to change it. Nothing was saved.",
+                "error",
+            );
+            return Ok(see_other("/settings"));
+        }
+        if let Some(throttled) = throttle::check(&req, &db, &account.username)? {
+            return too_many(
+                &req,
+                &env,
+                &current,
+                "settings.html",
+                context! {},
+                &throttled,
+            );
+        }
+        let hash = account.password_hash.clone();
+        if !web::block(move || verify_password(&current_password, &hash)).await? {
+            flash(
+                &req,
+                "The current password is wrong. Nothing was saved.",
+                "error",
+            );
+            return Ok(see_other("/settings"));
+        }
+        throttle::succeeded(&db, &account.username)?;
     }
     db.set_display_name(account.id, display_name)
         .map_err(ErrorInternalServerError)?;

@@ -81,6 +81,10 @@ pub struct DemoConfig {
     /// protection may believe; without them it hashes the TCP peer, which
     /// behind a proxy is the proxy.
     pub trusted_proxies: Vec<IpAddr>,
+    /// How long a login stays fresh (`fresh_max_age`): after that, the
+    /// settings page asks for the password again, so a session stolen or
+    /// left open cannot reach it. Default 10 minutes.
+    pub fresh_max_age: Duration,
     /// How new passwords are hashed: [`Hashing::Strong`] unless a test asks
     /// for the insecure, fast parameters.
     pub hashing: Hashing,
@@ -98,6 +102,7 @@ impl Default for DemoConfig {
             secure_cookies: false,
             trusted_proxies: Vec::new(),
             hashing: Hashing::Strong,
+            fresh_max_age: DEFAULT_FRESH_MAX_AGE,
         }
     }
 }
@@ -126,6 +131,9 @@ impl Started {
         format!("http://{}", self.addr)
     }
 }
+
+/// How long a login made with a password counts as fresh.
+pub const DEFAULT_FRESH_MAX_AGE: Duration = Duration::from_secs(10 * 60);
 
 /// How long [`start`] waits for Redis.
 pub const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -185,6 +193,10 @@ fn login_manager(config: &DemoConfig) -> LoginManager<Account> {
         .refresh_view("/reauthenticate")
         .login_message_category("info")
         .needs_refresh_message_category("info")
+        // A fresh login goes stale after 10 minutes: a session taken over
+        // later (a stolen cookie, a shared computer) must type the password
+        // before it reaches the settings.
+        .fresh_max_age(config.fresh_max_age)
         // `secure(false)` by default only because the demo is served on
         // plain http://127.0.0.1; behind TLS, set `secure_cookies`.
         .remember_cookie(

@@ -1,5 +1,8 @@
 //! The example app's own defences, driven over HTTP as a visitor (or an
-//! attacker with a browser) would: login throttling.
+//! attacker with a browser) would: login throttling, the current password
+//! for a new one, `fresh_max_age`.
+
+use std::time::Duration;
 
 use actix_web::http::{header, StatusCode};
 
@@ -132,4 +135,111 @@ async fn reauthentication_is_throttled_too() {
         .get(&app.url("/settings"))
         .await
         .assert_redirect("/reauthenticate?next=%2Fsettings");
+}
+
+#[actix_web::test]
+async fn changing_the_password_needs_the_current_one() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let app = App::start(dir.path(), &[]);
+    // A fresh session: someone at alice's unlocked computer, say.
+    let mut visitor = Visitor::default();
+    visitor.log_in(&app, false).await;
+    let change = |current: &'static str, display_name: &'static str| {
+        [
+            ("display_name", display_name),
+            ("current_password", current),
+            ("new_password", "a new password"),
+        ]
+    };
+
+    for (current, refusal) in [
+        (
+            "",
+            "Enter your current password to change it. Nothing was saved.",
+        ),
+        (
+            "a guess",
+            "The current password is wrong. Nothing was saved.",
+        ),
+    ] {
+        let token = visitor.get(&app.url("/settings")).await.csrf_token();
+        let mut form = vec![("csrf_token", token.as_str())];
+        form.extend(change(current, "Mallory"));
+        visitor
+            .post(&app.url("/settings"), &form)
+            .await
+            .assert_redirect("/settings");
+        let page = visitor.get(&app.url("/settings")).await;
+        page.assert_ok_with(refusal);
+        page.assert_ok_with(r#"value="Alice Liddell""#);
+    }
+    // The password is unchanged: another browser logs in with it.
+    Visitor::default()
+        .try_log_in(&app, "alice", "wonderland")
+        .await
+        .assert_redirect("/");
+
+    // With the current password, the change is made.
+    let token = visitor.get(&app.url("/settings")).await.csrf_token();
+    let mut form = vec![("csrf_token", token.as_str())];
+    form.extend(change("wonderland", "Alice L."));
+    visitor
+        .post(&app.url("/settings"), &form)
+        .await
+        .assert_redirect("/settings");
+    visitor
+        .get(&app.url("/settings"))
+        .await
+        .assert_ok_with("Password changed.");
+    Visitor::default()
+        .try_log_in(&app, "alice", "wonderland")
+        .await
+        .assert_redirect("/login");
+    Visitor::default()
+        .try_log_in(&app, "alice", "a new password")
+        .await
+        .assert_redirect("/");
+}
+
+#[actix_web::test]
+async fn a_fresh_login_goes_stale_after_fresh_max_age() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    // Two seconds instead of the default ten minutes.
+    let app = App::start(dir.path(), &[("FRESH_MAX_AGE", "2")]);
+    let mut visitor = Visitor::default();
+    visitor.log_in(&app, false).await;
+    visitor
+        .get(&app.url("/settings"))
+        .await
+        .assert_ok_with(r#"id="settings-form""#);
+
+    // Later, the same session (or a copy of its cookie) is still logged
+    // in, but no longer fresh: the settings page wants the password.
+    actix_web::rt::time::sleep(Duration::from_millis(3500)).await;
+    let page = visitor.get(&app.url("/members")).await;
+    page.assert_ok_with(r#"<strong id="freshness">not fresh</strong>"#);
+    page.assert_ok_with("(not fresh)");
+    visitor
+        .get(&app.url("/settings"))
+        .await
+        .assert_redirect("/reauthenticate?next=%2Fsettings");
+    let token = visitor
+        .get(&app.url("/reauthenticate?next=%2Fsettings"))
+        .await
+        .csrf_token();
+    visitor
+        .post(
+            &app.url("/reauthenticate"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("password", "wonderland"),
+                ("next", "/settings"),
+            ],
+        )
+        .await
+        .assert_redirect("/settings");
+    visitor
+        .get(&app.url("/settings"))
+        .await
+        .assert_ok_with("Password confirmed.");
 }

@@ -252,6 +252,7 @@ async fn scenarios(dir: &Path, redis: &RedisServer, database: &Path) {
             &[
                 ("csrf_token", &token),
                 ("display_name", "Alice Liddell"),
+                ("current_password", "wonderland"),
                 ("new_password", "looking-glass"),
             ],
         )

@@ -107,6 +107,9 @@ pub struct Account {
     pub password_hash: String,
     /// Inactive accounts cannot log in.
     pub active: bool,
+    /// Bumped by "log out everywhere": part of what the session auth hash
+    /// covers.
+    pub session_epoch: i64,
 }
 
 impl actix_login::User for Account {
@@ -118,11 +121,14 @@ impl actix_login::User for Account {
         self.active
     }
 
-    /// The password hash: changing the password ends every other session
-    /// and voids the remember cookies issued before (actix-login stores a
-    /// keyed digest of these bytes, never the bytes themselves).
+    /// The session epoch and the password hash: changing either ends every
+    /// other session and voids the remember cookies issued before
+    /// (actix-login stores a keyed digest of these bytes, never the bytes
+    /// themselves, and tags remember cookies with it). A password change
+    /// changes the hash; "log out everywhere" bumps the epoch
+    /// ([`Db::bump_session_epoch`]).
     fn session_auth_hash(&self) -> Option<Vec<u8>> {
-        Some(self.password_hash.as_bytes().to_vec())
+        Some(format!("{}\n{}", self.session_epoch, self.password_hash).into_bytes())
     }
 }
 
@@ -217,7 +223,8 @@ const SCHEMA: &str = "
         username      TEXT    NOT NULL UNIQUE,
         display_name  TEXT    NOT NULL,
         password_hash TEXT    NOT NULL,
-        active        INTEGER NOT NULL DEFAULT 1
+        active        INTEGER NOT NULL DEFAULT 1,
+        session_epoch INTEGER NOT NULL DEFAULT 0
     );
     -- Password checks still counted against an account name and a client
     -- address (see `Db::begin_attempt`).
@@ -232,7 +239,7 @@ const SCHEMA: &str = "
     CREATE INDEX IF NOT EXISTS login_attempts_at ON login_attempts (at);
 ";
 
-const COLUMNS: &str = "id, username, display_name, password_hash, active";
+const COLUMNS: &str = "id, username, display_name, password_hash, active, session_epoch";
 
 fn row_to_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     Ok(Account {
@@ -241,7 +248,24 @@ fn row_to_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
         display_name: row.get(2)?,
         password_hash: row.get(3)?,
         active: row.get(4)?,
+        session_epoch: row.get(5)?,
     })
+}
+
+/// Brings a database made by an older version of the app up to date: the
+/// `session_epoch` column (0 for every existing account).
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let has_epoch: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM pragma_table_info('users') WHERE name = 'session_epoch')",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has_epoch {
+        conn.execute_batch(
+            "ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0",
+        )?;
+    }
+    Ok(())
 }
 
 impl Db {
@@ -254,7 +278,7 @@ impl Db {
     /// The file cannot be opened or created, or is not a SQLite database.
     pub fn open(location: &Database, hashing: Hashing) -> rusqlite::Result<Db> {
         let passwords = Passwords::new(hashing);
-        let conn = match location {
+        let mut conn = match location {
             Database::Memory => Connection::open_in_memory()?,
             Database::File(path) => {
                 let conn = Connection::open(path)?;
@@ -265,7 +289,14 @@ impl Db {
                 conn
             }
         };
-        conn.execute_batch(SCHEMA)?;
+        {
+            // One write transaction: instances opening the same file at
+            // once must not both add the column.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(SCHEMA)?;
+            migrate(&tx)?;
+            tx.commit()?;
+        }
         for user in DEMO_USERS {
             let exists: bool = conn.query_row(
                 "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?1)",
@@ -430,6 +461,22 @@ impl Db {
             .map(drop)
     }
 
+    /// "Log out everywhere": bumps the account's session epoch, which its
+    /// session auth hash covers, so every session and remember cookie
+    /// issued before stops working.
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    pub fn bump_session_epoch(&self, id: i64) -> rusqlite::Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?1",
+                [id],
+            )
+            .map(drop)
+    }
+
     /// Sets an account's password hash (from [`Db::hash_password`]).
     ///
     /// # Errors
@@ -517,6 +564,31 @@ mod tests {
         );
         // Refused attempts are not counted.
         assert_eq!(attempt("z", "d", 1106), Attempt::Allowed);
+    }
+
+    #[test]
+    fn an_older_database_gains_the_session_epoch() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(
+            "CREATE TABLE users (
+                 id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE,
+                 display_name TEXT NOT NULL, password_hash TEXT NOT NULL,
+                 active INTEGER NOT NULL DEFAULT 1);
+             INSERT INTO users (username, display_name, password_hash)
+                 VALUES ('alice', 'Alice', 'not a hash');",
+        )
+        .unwrap();
+        drop(old);
+        let db = Db::open(&Database::File(path), Hashing::InsecureFast).unwrap();
+        let alice = db.by_username("alice").unwrap().unwrap();
+        assert_eq!(alice.session_epoch, 0);
+        let before = actix_login::User::session_auth_hash(&alice);
+        db.bump_session_epoch(alice.id).unwrap();
+        let alice = db.by_id(alice.id).unwrap().unwrap();
+        assert_eq!(alice.session_epoch, 1);
+        assert_ne!(actix_login::User::session_auth_hash(&alice), before);
     }
 
     #[test]

@@ -84,6 +84,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .service(reauthenticate)
         .service(settings_form)
         .service(settings)
+        .service(logout_everywhere)
         .service(logout)
         .service(style)
         .default_service(web::to(not_found));
@@ -468,6 +469,39 @@ async fn settings(
         );
     }
     flash(&req, "Settings saved.", "success");
+    Ok(see_other("/settings"))
+}
+
+/// "Log out everywhere": bumps the account's session epoch, which
+/// `User::session_auth_hash` covers, so every other session of the user
+/// ends and every remember cookie issued before stops working (this one's
+/// too). This session is logged in again with the new hash, with a new
+/// remember cookie if it had one. For a lost phone, a shared computer, a
+/// cookie that may have leaked.
+#[post("/logout-everywhere")]
+#[fresh_login_required]
+async fn logout_everywhere(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    current: CurrentUser<Account>,
+) -> actix_web::Result<HttpResponse> {
+    let Some(account) = current.into_user() else {
+        return Ok(see_other("/login"));
+    };
+    db.bump_session_epoch(account.id)
+        .map_err(ErrorInternalServerError)?;
+    let updated = db
+        .by_id(account.id)
+        .map_err(ErrorInternalServerError)?
+        .ok_or_else(|| ErrorInternalServerError("account vanished"))?;
+    let remember = login_remembered(&req)?;
+    login_user(&req, updated, LoginOptions::new().remember(remember))?;
+    flash(
+        &req,
+        "You have been logged out everywhere else: your other sessions and \
+         every \"remember me\" cookie issued before no longer work.",
+        "success",
+    );
     Ok(see_other("/settings"))
 }
 

@@ -1,6 +1,6 @@
 //! The example app's own defences, driven over HTTP as a visitor (or an
 //! attacker with a browser) would: login throttling, the current password
-//! for a new one, `fresh_max_age`.
+//! for a new one, `fresh_max_age`, "log out everywhere".
 
 use std::time::Duration;
 
@@ -242,4 +242,50 @@ async fn a_fresh_login_goes_stale_after_fresh_max_age() {
         .get(&app.url("/settings"))
         .await
         .assert_ok_with("Password confirmed.");
+}
+
+#[actix_web::test]
+async fn log_out_everywhere_revokes_other_sessions_and_remember_cookies() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let app = App::start(dir.path(), &[]);
+    // Alice on her laptop, with "remember me"; a copy of its cookies taken
+    // by someone else; and her phone, also remembered.
+    let mut laptop = Visitor::default();
+    laptop.log_in(&app, true).await;
+    let mut stolen = laptop.clone();
+    let mut phone = Visitor::default();
+    phone.log_in(&app, true).await;
+
+    let token = laptop.get(&app.url("/settings")).await.csrf_token();
+    laptop
+        .post(
+            &app.url("/logout-everywhere"),
+            &[("csrf_token", token.as_str())],
+        )
+        .await
+        .assert_redirect("/settings");
+    let page = laptop.get(&app.url("/settings")).await;
+    page.assert_ok_with("You have been logged out everywhere else");
+    page.assert_ok_with(r#"id="settings-form""#);
+
+    // The laptop stays in, with a new remember cookie that works alone.
+    let mut reopened = laptop.clone();
+    reopened.cookies.remove(SESSION_COOKIE);
+    reopened
+        .get(&app.url("/members"))
+        .await
+        .assert_ok_with(r#"<strong id="freshness">not fresh</strong>"#);
+
+    // Every session and remember cookie issued before is worthless: the
+    // stolen copy and the phone, with their sessions or with their
+    // remember cookies alone.
+    for visitor in [&mut stolen, &mut phone] {
+        let mut cookie_only = visitor.clone();
+        cookie_only.cookies.remove(SESSION_COOKIE);
+        for v in [visitor, &mut cookie_only] {
+            v.get(&app.url("/members"))
+                .await
+                .assert_redirect("/login?next=%2Fmembers");
+        }
+    }
 }

@@ -6,8 +6,8 @@
 //! browser with the session cookie dropped and the remember cookie kept →
 //! still logged in, but not fresh → the settings page asks to
 //! re-authenticate → re-authenticate → the settings page opens (and its
-//! CSRF-protected form saves) → log out → the protected page redirects
-//! again. Then a hostile `next` after login stays on the site.
+//! CSRF-protected form saves) → log out everywhere else (still logged in
+//! here) → log out → the protected page redirects again. Then a hostile `next` after login stays on the site.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`: `#[ignore]`d in a plain
 //! `cargo test`, run by `bash scripts/test.sh`, which installs them. Run
@@ -499,6 +499,13 @@ async fn person(flow: &mut Flow, driver: &ChromeDriver, dir: &Path) -> Check {
     flow.submit("#save").await?;
     flow.expect_at("/settings").await?;
     flow.expect_flash("Settings saved.").await?;
+    flow.expect_text("#current-user", "Alice L.").await?;
+
+    flow.step("log out everywhere else").await;
+    flow.submit("#logout-everywhere").await?;
+    flow.expect_at("/settings").await?;
+    flow.expect_flash("You have been logged out everywhere else")
+        .await?;
     flow.expect_text("#current-user", "Alice L.").await?;
 
     flow.step("log out").await;

@@ -8,6 +8,7 @@
 //! WAL mode lets readers and a writer work side by side).
 
 use std::{
+    collections::HashSet,
     path::PathBuf,
     sync::{Arc, Mutex, MutexGuard, PoisonError},
 };
@@ -40,21 +41,32 @@ pub struct DemoUser {
     pub display_name: &'static str,
     /// Whether the account may log in.
     pub active: bool,
+    /// What the account may do beyond logging in (`admin`: the admin page).
+    pub permissions: &'static [&'static str],
 }
 
 /// The accounts created on first start.
-pub const DEMO_USERS: [DemoUser; 2] = [
+pub const DEMO_USERS: [DemoUser; 3] = [
     DemoUser {
         username: "alice",
         password: "wonderland",
         display_name: "Alice Liddell",
         active: true,
+        permissions: &["admin"],
     },
     DemoUser {
         username: "bob",
         password: "builder",
         display_name: "Bob (disabled)",
         active: false,
+        permissions: &[],
+    },
+    DemoUser {
+        username: "carol",
+        password: "looking-glass",
+        display_name: "Carol",
+        active: true,
+        permissions: &[],
     },
 ];
 
@@ -237,6 +249,12 @@ const SCHEMA: &str = "
     CREATE INDEX IF NOT EXISTS login_attempts_account ON login_attempts (account, at);
     CREATE INDEX IF NOT EXISTS login_attempts_address ON login_attempts (address, at);
     CREATE INDEX IF NOT EXISTS login_attempts_at ON login_attempts (at);
+    -- What each account may do beyond logging in (`PermissionLoader`).
+    CREATE TABLE IF NOT EXISTS permissions (
+        user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        permission TEXT    NOT NULL,
+        PRIMARY KEY (user_id, permission)
+    );
 ";
 
 const COLUMNS: &str = "id, username, display_name, password_hash, active, session_epoch";
@@ -289,29 +307,48 @@ impl Db {
                 conn
             }
         };
-        {
+        let had_permissions = {
             // One write transaction: instances opening the same file at
             // once must not both add the column.
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let had_permissions: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'permissions')",
+                [],
+                |row| row.get(0),
+            )?;
             tx.execute_batch(SCHEMA)?;
             migrate(&tx)?;
             tx.commit()?;
-        }
+            had_permissions
+        };
         for user in DEMO_USERS {
             let exists: bool = conn.query_row(
                 "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?1)",
                 [user.username],
                 |row| row.get(0),
             )?;
+            let mut created = false;
             if !exists {
                 let hash = hash_with(&passwords.argon2, user.password);
                 // OR IGNORE: another instance seeding the same file may have
                 // been first.
-                conn.execute(
+                created = conn.execute(
                     "INSERT OR IGNORE INTO users (username, display_name, password_hash, active)
                      VALUES (?1, ?2, ?3, ?4)",
                     params![user.username, user.display_name, hash, user.active],
-                )?;
+                )? == 1;
+            }
+            // Grants are seeded with the account, or once into a database
+            // made before there were permissions; never again, so that
+            // revoking one sticks.
+            if created || !had_permissions {
+                for permission in user.permissions {
+                    conn.execute(
+                        "INSERT OR IGNORE INTO permissions (user_id, permission)
+                         SELECT id, ?2 FROM users WHERE username = ?1",
+                        [user.username, permission],
+                    )?;
+                }
             }
         }
         Ok(Db {
@@ -461,6 +498,31 @@ impl Db {
             .map(drop)
     }
 
+    /// Every account, by name.
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    pub fn accounts(&self) -> rusqlite::Result<Vec<Account>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))?;
+        let rows = stmt.query_map([], row_to_account)?;
+        rows.collect()
+    }
+
+    /// What the account may do beyond logging in (the `permissions`
+    /// table): what the app's `PermissionLoader` answers.
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    pub fn permissions_of(&self, id: i64) -> rusqlite::Result<HashSet<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT permission FROM permissions WHERE user_id = ?1")?;
+        let rows = stmt.query_map([id], |row| row.get(0))?;
+        rows.collect()
+    }
+
     /// "Log out everywhere": bumps the account's session epoch, which its
     /// session auth hash covers, so every session and remember cookie
     /// issued before stops working.
@@ -523,6 +585,14 @@ mod tests {
             .is_none());
         assert!(db.check_credentials(None, "wonderland").is_none());
         assert!(!db.by_username("bob").unwrap().unwrap().active);
+        let carol = db.by_username("carol").unwrap().unwrap();
+        assert!(carol.active);
+        assert_eq!(
+            db.permissions_of(alice.id).unwrap(),
+            HashSet::from(["admin".to_owned()])
+        );
+        assert!(db.permissions_of(carol.id).unwrap().is_empty());
+        assert_eq!(db.accounts().unwrap().len(), 3);
         assert_eq!(db.by_id(alice.id).unwrap().unwrap().username, "alice");
         db.set_display_name(alice.id, "A.").unwrap();
         assert_eq!(db.by_id(alice.id).unwrap().unwrap().display_name, "A.");
@@ -567,7 +637,7 @@ mod tests {
     }
 
     #[test]
-    fn an_older_database_gains_the_session_epoch() {
+    fn an_older_database_gains_the_session_epoch_and_the_permissions() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.sqlite3");
         let old = Connection::open(&path).unwrap();
@@ -584,6 +654,8 @@ mod tests {
         let db = Db::open(&Database::File(path), Hashing::InsecureFast).unwrap();
         let alice = db.by_username("alice").unwrap().unwrap();
         assert_eq!(alice.session_epoch, 0);
+        // The permissions table is new: the demo grants are seeded once.
+        assert!(db.permissions_of(alice.id).unwrap().contains("admin"));
         let before = actix_login::User::session_auth_hash(&alice);
         db.bump_session_epoch(alice.id).unwrap();
         let alice = db.by_id(alice.id).unwrap().unwrap();

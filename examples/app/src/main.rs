@@ -7,6 +7,9 @@
 //!   `#[login_required]`, a settings page behind `#[fresh_login_required]`
 //!   with a re-authenticate page, logout, flashed messages, and a `next`
 //!   redirect after login that goes through [`actix_login::safe_next`];
+//! - an admin page behind `#[permission_required("admin")]`, its link shown
+//!   only to users with the permission (`has_perm`), the permissions in a
+//!   SQLite table;
 //! - CSRF protection on every POST (`csrf.rs`);
 //! - failed password checks throttled per account and per client address,
 //!   before Argon2 runs (`throttle.rs`);
@@ -197,10 +200,12 @@ async fn main() -> ExitCode {
     println!("  sessions: {sessions}");
     println!("  demo credentials:");
     for user in DEMO_USERS {
-        let note = if user.active {
-            ""
+        let note = if !user.active {
+            "  (disabled: login is refused)".to_owned()
+        } else if user.permissions.is_empty() {
+            String::new()
         } else {
-            "  (disabled: login is refused)"
+            format!("  ({})", user.permissions.join(", "))
         };
         println!("    {:<8} / {}{note}", user.username, user.password);
     }

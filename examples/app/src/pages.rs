@@ -9,10 +9,12 @@
 //! proc-macro to the build. A template error is a 500 at run time, which the
 //! unit test below and the browser test catch.
 
+use std::collections::HashSet;
+
 use actix_login::{
-    confirm_login, flash, fresh_login_required, get_flashed_messages, login_fresh,
-    login_remembered, login_required, login_url, login_user, logout_user, safe_next, user_loader,
-    CurrentUser, LoginOptions,
+    confirm_login, flash, fresh_login_required, get_flashed_messages, has_perm, login_fresh,
+    login_remembered, login_required, login_url, login_user, logout_user, permission_required,
+    safe_next, user_loader, CurrentUser, LoaderError, LoginOptions, PermissionLoader,
 };
 use actix_web::{
     error::ErrorInternalServerError,
@@ -32,7 +34,7 @@ use super::{
 /// The templates, parsed once at startup.
 pub(crate) type Templates = web::Data<Environment<'static>>;
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("base.html", include_str!("templates/base.html")),
     ("home.html", include_str!("templates/home.html")),
     ("login.html", include_str!("templates/login.html")),
@@ -42,6 +44,7 @@ const TEMPLATES: [(&str, &str); 7] = [
         include_str!("templates/reauthenticate.html"),
     ),
     ("settings.html", include_str!("templates/settings.html")),
+    ("admin.html", include_str!("templates/admin.html")),
     ("not_found.html", include_str!("templates/not_found.html")),
 ];
 
@@ -74,6 +77,44 @@ pub(crate) async fn load_user(
     }
 }
 
+/// The users' permissions, for the login manager
+/// (`.permissions(Permissions::new(Perms))`): the `permissions` table.
+/// Asked at most once per request, at the first check
+/// (`#[permission_required]`, `has_perm`), never for anonymous requests.
+pub(crate) struct Perms;
+
+impl PermissionLoader for Perms {
+    type User = Account;
+    type Permission = String;
+
+    async fn user_permissions(
+        &self,
+        user: &Account,
+        req: &HttpRequest,
+    ) -> Result<HashSet<String>, LoaderError> {
+        let db = req
+            .app_data::<web::Data<Db>>()
+            .ok_or("the database is not registered as app data")?;
+        Ok(db.permissions_of(user.id)?)
+    }
+}
+
+/// What a logged-in user without the permission a page needs gets: `403`,
+/// on a page that says so (the library's default is a bare `403
+/// Forbidden`).
+pub(crate) fn forbidden_page(_req: &HttpRequest) -> HttpResponse {
+    HttpResponse::Forbidden()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <title>403 Forbidden · actix-login demo</title>\
+             <link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main>\
+             <h1>403 Forbidden</h1><p id=\"forbidden\">Your account does not have the \
+             permission this page needs.</p><p><a href=\"/\">Home</a></p></main></body></html>",
+        )
+}
+
 /// The routes, for `App::configure`.
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(home)
@@ -84,6 +125,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .service(reauthenticate)
         .service(settings_form)
         .service(settings)
+        .service(admin)
         .service(logout_everywhere)
         .service(logout)
         .service(style)
@@ -125,9 +167,10 @@ fn back_to(req: &HttpRequest, page: &str, next: Option<&str>) -> HttpResponse {
 }
 
 /// Renders a page with what every page shows: the current user, freshness,
-/// the flashed messages, and the CSRF token when the page has a form (the
-/// logout button counts).
-fn render(
+/// whether to link the admin page (`has_perm`: the user's permissions are
+/// loaded once per request, on this first check), the flashed messages, and
+/// the CSRF token when the page has a form (the logout button counts).
+async fn render(
     req: &HttpRequest,
     env: &Environment<'_>,
     current: &CurrentUser<Account>,
@@ -141,6 +184,7 @@ fn render(
     } else {
         None
     };
+    let is_admin = account.is_some() && has_perm(req, "admin").await?;
     let flashes: Vec<Value> = get_flashed_messages(req)
         .into_iter()
         .map(|(category, message)| context! { category, message })
@@ -151,6 +195,7 @@ fn render(
             username => a.username.clone(),
             display_name => a.display_name.clone(),
         }),
+        is_admin,
         fresh => login_fresh(req)?,
         remembered => login_remembered(req)?,
         flashes,
@@ -172,7 +217,7 @@ fn render(
 
 /// A form page again, answered `429 Too Many Requests` with `Retry-After`
 /// and the throttle's message: the password was not checked.
-fn too_many(
+async fn too_many(
     req: &HttpRequest,
     env: &Environment<'_>,
     current: &CurrentUser<Account>,
@@ -181,7 +226,7 @@ fn too_many(
     throttled: &Throttled,
 ) -> actix_web::Result<HttpResponse> {
     flash(req, &throttled.message, "error");
-    let mut res = render(req, env, current, name, true, extra)?;
+    let mut res = render(req, env, current, name, true, extra).await?;
     *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
     let (name, value) = throttled.header();
     res.headers_mut().insert(name, value);
@@ -204,7 +249,7 @@ async fn home(
         is_authenticated => current.is_authenticated(),
         is_anonymous => current.is_anonymous(),
     };
-    render(&req, &env, &current, "home.html", false, ctx)
+    render(&req, &env, &current, "home.html", false, ctx).await
 }
 
 /// Behind `#[login_required]`: anonymous visitors are sent to `/login` with
@@ -216,7 +261,7 @@ async fn members(
     env: Templates,
     current: CurrentUser<Account>,
 ) -> actix_web::Result<HttpResponse> {
-    render(&req, &env, &current, "members.html", false, context! {})
+    render(&req, &env, &current, "members.html", false, context! {}).await
 }
 
 #[get("/login")]
@@ -232,7 +277,7 @@ async fn login_form(
         .as_deref()
         .filter(|n| !n.is_empty())
         .and_then(|n| safe_next(n, this_host(&req)));
-    render(&req, &env, &current, "login.html", true, context! { next })
+    render(&req, &env, &current, "login.html", true, context! { next }).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -266,7 +311,7 @@ async fn login(
             .filter(|n| !n.is_empty())
             .and_then(|n| safe_next(n, this_host(&req)));
         let ctx = context! { next };
-        return too_many(&req, &env, &current, "login.html", ctx, &throttled);
+        return too_many(&req, &env, &current, "login.html", ctx, &throttled).await;
     }
     let account = db.by_username(username).map_err(ErrorInternalServerError)?;
     // Argon2 is slow on purpose: verify on the blocking pool, not on the
@@ -315,6 +360,7 @@ async fn reauthenticate_form(
         true,
         context! { next },
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -343,7 +389,7 @@ async fn reauthenticate(
             .filter(|n| !n.is_empty())
             .and_then(|n| safe_next(n, this_host(&req)));
         let ctx = context! { next };
-        return too_many(&req, &env, &current, "reauthenticate.html", ctx, &throttled);
+        return too_many(&req, &env, &current, "reauthenticate.html", ctx, &throttled).await;
     }
     let hash = account.password_hash.clone();
     if !web::block(move || verify_password(&password, &hash)).await? {
@@ -365,7 +411,7 @@ async fn settings_form(
     env: Templates,
     current: CurrentUser<Account>,
 ) -> actix_web::Result<HttpResponse> {
-    render(&req, &env, &current, "settings.html", true, context! {})
+    render(&req, &env, &current, "settings.html", true, context! {}).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -432,7 +478,8 @@ async fn settings(
                 "settings.html",
                 context! {},
                 &throttled,
-            );
+            )
+            .await;
         }
         let hash = account.password_hash.clone();
         if !web::block(move || verify_password(&current_password, &hash)).await? {
@@ -505,6 +552,43 @@ async fn logout_everywhere(
     Ok(see_other("/settings"))
 }
 
+/// Behind `#[permission_required("admin")]`: anonymous visitors are sent to
+/// `/login?next=%2Fadmin`, logged-in users without `admin` get
+/// [`forbidden_page`] (`403`).
+#[get("/admin")]
+#[permission_required("admin")]
+async fn admin(
+    req: HttpRequest,
+    env: Templates,
+    db: web::Data<Db>,
+    current: CurrentUser<Account>,
+) -> actix_web::Result<HttpResponse> {
+    let mut accounts = Vec::new();
+    for account in db.accounts().map_err(ErrorInternalServerError)? {
+        let mut permissions: Vec<String> = db
+            .permissions_of(account.id)
+            .map_err(ErrorInternalServerError)?
+            .into_iter()
+            .collect();
+        permissions.sort();
+        accounts.push(context! {
+            username => account.username,
+            display_name => account.display_name,
+            active => account.active,
+            permissions,
+        });
+    }
+    render(
+        &req,
+        &env,
+        &current,
+        "admin.html",
+        false,
+        context! { accounts },
+    )
+    .await
+}
+
 /// Logout is a POST (with the CSRF token): a GET link could be triggered by
 /// any other site.
 #[post("/logout")]
@@ -528,7 +612,7 @@ async fn not_found(
     env: Templates,
     current: CurrentUser<Account>,
 ) -> actix_web::Result<HttpResponse> {
-    let mut res = render(&req, &env, &current, "not_found.html", false, context! {})?;
+    let mut res = render(&req, &env, &current, "not_found.html", false, context! {}).await?;
     *res.status_mut() = actix_web::http::StatusCode::NOT_FOUND;
     Ok(res)
 }
@@ -555,6 +639,13 @@ mod tests {
                     user_id => "1",
                     is_authenticated => true,
                     is_anonymous => false,
+                    is_admin => true,
+                    accounts => vec![context! {
+                        username => "alice",
+                        display_name => "Alice <3",
+                        active => true,
+                        permissions => vec!["admin"],
+                    }],
                 })
                 .unwrap_or_else(|e| panic!("{name}: {e:#}"));
             if name != "base.html" {

@@ -10,7 +10,7 @@ use std::{
     time::Duration,
 };
 
-use actix_login::{LoginManager, RememberCookie, SameSite};
+use actix_login::{LoginManager, Permissions, RememberCookie, SameSite};
 use actix_session::{
     storage::{CookieSessionStore, RedisSessionStore, SessionStore},
     SessionMiddleware,
@@ -197,6 +197,8 @@ fn login_manager(config: &DemoConfig) -> LoginManager<Account> {
         // later (a stolen cookie, a shared computer) must type the password
         // before it reaches the settings.
         .fresh_max_age(config.fresh_max_age)
+        // The users' permissions (the admin page), from the database.
+        .permissions(Permissions::new(pages::Perms).forbidden_handler(pages::forbidden_page))
         // `secure(false)` by default only because the demo is served on
         // plain http://127.0.0.1; behind TLS, set `secure_cookies`.
         .remember_cookie(

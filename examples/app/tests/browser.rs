@@ -7,7 +7,10 @@
 //! still logged in, but not fresh → the settings page asks to
 //! re-authenticate → re-authenticate → the settings page opens (and its
 //! CSRF-protected form saves) → log out everywhere else (still logged in
-//! here) → log out → the protected page redirects again. Then a hostile `next` after login stays on the site.
+//! here) → log out → the protected page redirects again. Then the admin
+//! page: an anonymous visitor is sent to log in, carol (no `admin`
+//! permission) gets `403` and no Admin link; a hostile `next` after
+//! alice's login stays on the site, and alice follows the Admin link.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`: `#[ignore]`d in a plain
 //! `cargo test`, run by `bash scripts/test.sh`, which installs them. Run
@@ -351,6 +354,23 @@ impl Flow {
         }
     }
 
+    /// Checks that no element matches `css`.
+    async fn expect_absent(&self, css: &str) -> Check {
+        let found = self
+            .browser
+            .find_all(Locator::Css(css))
+            .await
+            .map_err(fail(&format!("look for {css}")))?;
+        if found.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "expected no {css} on the page, found {}",
+                found.len()
+            ))
+        }
+    }
+
     async fn cookie_names(&self) -> Check<Vec<String>> {
         let cookies = self
             .browser
@@ -526,6 +546,31 @@ async fn person(flow: &mut Flow, driver: &ChromeDriver, dir: &Path) -> Check {
     flow.expect_flash("Please log in to access this page.")
         .await?;
 
+    flow.step("the admin page sends an anonymous visitor to log in")
+        .await;
+    flow.goto("/admin").await?;
+    flow.expect_at("/login?next=%2Fadmin").await?;
+    flow.expect_flash("Please log in to access this page.")
+        .await?;
+    flow.expect_absent("#admin-link").await?;
+
+    flow.step("carol, without the admin permission, is refused it")
+        .await;
+    flow.type_into("#username", "carol").await?;
+    flow.type_into("#password", "looking-glass").await?;
+    flow.submit("#submit").await?;
+    flow.expect_at("/admin").await?;
+    flow.expect_text("h1", "403 Forbidden").await?;
+    flow.expect_text("#forbidden", "permission this page needs")
+        .await?;
+
+    flow.step("carol's pages have no Admin link").await;
+    flow.goto("/").await?;
+    flow.expect_text("#current-user", "Carol").await?;
+    flow.expect_absent("#admin-link").await?;
+    flow.submit("#logout").await?;
+    flow.expect_flash("You have been logged out.").await?;
+
     flow.step("a hostile next stays on the site").await;
     flow.goto("/login?next=%2F%2Fevil.example%2F").await?;
     flow.type_into("#username", "alice").await?;
@@ -533,5 +578,12 @@ async fn person(flow: &mut Flow, driver: &ChromeDriver, dir: &Path) -> Check {
     flow.submit("#submit").await?;
     flow.expect_at("/").await?;
     flow.expect_flash("Logged in as Alice L.").await?;
+
+    flow.step("alice, an admin, follows the Admin link").await;
+    flow.click("#admin-link").await?;
+    flow.expect_at("/admin").await?;
+    flow.expect_text("h1", "Admin").await?;
+    flow.expect_text("#accounts", "carol").await?;
+    flow.expect_text("#accounts", "admin").await?;
     Ok(())
 }

@@ -6,6 +6,8 @@
 //!
 //! - `cookie_sessions`: a visitor over plain HTTP, sessions in the cookie
 //!   store. Needs nothing installed: runs in every `cargo test`.
+//! - `permissions`: the admin page, for an admin, a user without the
+//!   permission and an anonymous visitor. Needs nothing installed.
 //! - `account_security`: the app's own defences (login throttling), over
 //!   plain HTTP. Needs nothing installed.
 //! - `browser`: a person in headless Chromium. Needs `chromium` and
@@ -22,5 +24,6 @@
 mod account_security;
 mod browser;
 mod cookie_sessions;
+mod permissions;
 mod redis;
 mod support;

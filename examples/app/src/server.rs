@@ -199,8 +199,11 @@ fn login_manager(config: &DemoConfig) -> LoginManager<Account> {
         .fresh_max_age(config.fresh_max_age)
         // The users' permissions (the admin page), from the database.
         .permissions(Permissions::new(pages::Perms).forbidden_handler(pages::forbidden_page))
-        // `secure(false)` by default only because the demo is served on
-        // plain http://127.0.0.1; behind TLS, set `secure_cookies`.
+        // `secure(false)` by default (the library's default is `true`) only
+        // because the demo is served on plain HTTP; behind TLS, set
+        // `secure_cookies`. Chromium keeps `Secure` cookies on
+        // http://127.0.0.1 as well (the browser test passes with
+        // SECURE_COOKIES=true), but not on other plain-HTTP addresses.
         .remember_cookie(
             RememberCookie::new()
                 .name(REMEMBER_COOKIE)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs what the example app's browser and Redis tests need, with Debian's
-# packages, when it is missing:
+# Installs what the tests need beyond Rust, with Debian's packages, when it
+# is missing:
 #
 #   chromium         /usr/bin/chromium       (examples/app/tests/browser.rs)
 #   chromium-driver  /usr/bin/chromedriver   (examples/app/tests/browser.rs)
 #   redis-server     /usr/bin/redis-server   (examples/app/tests/redis.rs, tests/store_faults.rs)
+#   python3-venv     python3 -m venv         (the parity harness, ../shared/parity)
 #
 # Idempotent and quiet when everything is present. Needs root (or sudo) only
 # when something must be installed; CI runs it as root.
@@ -14,6 +15,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 
 [ "${#need[@]}" -eq 0 ] && exit 0
 
@@ -45,4 +47,8 @@ for tool in chromium chromedriver redis-server; do
     exit 1
   fi
 done
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  echo "install-test-deps: python3's venv module is still missing after apt-get install" >&2
+  exit 1
+fi
 echo "install-test-deps: done ($(chromium --version 2>/dev/null | head -n1); $(redis-server --version | head -n1))" >&2

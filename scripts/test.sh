@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run):
 #
-#   1. the programs the browser and Redis tests need (scripts/install-test-deps.sh);
+#   1. the programs the browser and Redis tests need (scripts/install-test-deps.sh)
+#      and the parity harness's Python environments (its `setup all`);
 #   2. cargo fmt --check, cargo clippy -D warnings on every target;
 #   3. cargo test: unit, integration, doc and trybuild tests, and the example
-#      app's HTTP test: everything that needs nothing but Rust;
+#      app over HTTP: everything that needs nothing but Rust;
 #   4. the tests `cargo test` lists as ignored because they need Chromium or
 #      redis-server (`cargo test --tests -- --ignored`);
 #   5. the parity check against the real Flask-Login 0.6.3 and 0.2.4 twins
 #      (the harness at ../shared/parity, or $PARITY_HARNESS), and this
 #      repository's extra scenarios.
+#
+# Step 1 is downloads and unpacking, not computing: when it can run unattended
+# (as root, as in CI, or with nothing to install) it runs in the background
+# while steps 2-3 compile, and step 4 waits for it. Otherwise (apt-get through
+# sudo, which may ask for a password) it runs first.
 #
 # Nothing is skipped silently: a missing program fails its step. The one
 # exception is the parity harness, which lives outside this repository: when
@@ -24,8 +30,40 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 ran=()
 
-step "test dependencies: chromium, chromium-driver, redis-server"
-bash scripts/install-test-deps.sh
+if [ -n "${PARITY_HARNESS:-}" ]; then
+  PARITY=$PARITY_HARNESS
+  [ -x "$PARITY/check" ] || { echo "PARITY_HARNESS=$PARITY has no executable check script" >&2; exit 1; }
+else
+  PARITY=../shared/parity
+fi
+HAVE_PARITY=
+[ -x "$PARITY/check" ] && HAVE_PARITY=1
+
+LOGS=$(mktemp -d -t actix-login-test.XXXXXX)
+prepare() {
+  bash scripts/install-test-deps.sh
+  if [ -n "$HAVE_PARITY" ]; then "$PARITY/setup" all; fi
+}
+if [ "$(id -u)" -eq 0 ] || { command -v chromium && command -v chromedriver && command -v redis-server; } >/dev/null 2>&1; then
+  step "in the background: chromium, chromium-driver, redis-server; the parity venvs (log: $LOGS/prepare.log)"
+  prepare >"$LOGS/prepare.log" 2>&1 &
+  PREPARE=$!
+else
+  step "test dependencies: chromium, chromium-driver, redis-server; the parity venvs"
+  prepare
+  PREPARE=
+fi
+wait_prepared() {
+  [ -n "$PREPARE" ] || return 0
+  step "waiting for the test dependencies"
+  if ! wait "$PREPARE"; then
+    cat "$LOGS/prepare.log" >&2
+    echo "installing the test dependencies failed (above)" >&2
+    exit 1
+  fi
+  cat "$LOGS/prepare.log"
+  PREPARE=
+}
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -39,17 +77,12 @@ step "cargo test (unit, integration, doc, trybuild; what needs only Rust)"
 cargo test
 ran+=("cargo test")
 
+wait_prepared
 step "cargo test --tests -- --ignored (the browser and Redis tests)"
 cargo test --tests -- --ignored
 ran+=("browser and Redis tests")
 
-if [ -n "${PARITY_HARNESS:-}" ]; then
-  PARITY=$PARITY_HARNESS
-  [ -x "$PARITY/check" ] || { echo "PARITY_HARNESS=$PARITY has no executable check script" >&2; exit 1; }
-else
-  PARITY=../shared/parity
-fi
-if [ -x "$PARITY/check" ]; then
+if [ -n "$HAVE_PARITY" ]; then
   step "parity: actix-login vs Flask-Login 0.6.3 and 0.2.4"
   # Where cargo put the binary (CARGO_TARGET_DIR, profiles): ask it.
   parity_bin=$(cargo build --example parity --message-format=json-render-diagnostics |

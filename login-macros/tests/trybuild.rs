@@ -11,6 +11,11 @@
 
 #[test]
 fn ui() {
+    // trybuild builds every dependency again, in its own target directory
+    // (target/tests/trybuild) and without the workspace's profiles: build
+    // them without debug info there too, as the workspace does (Cargo.toml).
+    // Diagnostics do not depend on it.
+    std::env::set_var("CARGO_PROFILE_DEV_DEBUG", "false");
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass/*.rs");
     t.compile_fail("tests/ui/fail/*.rs");

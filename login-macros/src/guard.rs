@@ -61,7 +61,20 @@ struct Handler {
 pub(crate) fn expand(guard: Guard, args: TokenStream, item: TokenStream) -> TokenStream {
     match parse(guard, args, item.clone()) {
         Ok(handler) => generate(guard, handler),
-        Err(err) => input_and_compile_error(item, err),
+        Err(err) => input_and_compile_error(made_async(item), err),
+    }
+}
+
+/// A plain `fn` given back as an `async fn`, so that the "only on `async
+/// fn`" error is the only one: as written, actix would add "`Handler<_>` is
+/// not satisfied" for the same mistake. Anything else is given back as is.
+pub(crate) fn made_async(item: TokenStream) -> TokenStream {
+    match syn::parse2::<syn::ItemFn>(item.clone()) {
+        Ok(mut f) if f.sig.asyncness.is_none() && f.sig.receiver().is_none() => {
+            f.sig.asyncness = Some(syn::Token![async](f.sig.fn_token.span));
+            quote::ToTokens::into_token_stream(f)
+        }
+        _ => item,
     }
 }
 

@@ -21,7 +21,7 @@
 //!         async fn load_user(id: &str, db: web::Data<Db>) -> Option<Account> { db.get(id) }
 //!         let arg1 = <web::Data<Db> as FromRequest>::extract(req).await.map_err(Into::<Error>::into)?;
 //!         <Option<Account> as ::actix_login::IntoLoadResult>::into_load_result(
-//!             load_user(Into::into(id), arg1).await,
+//!             load_user(<&str as ::actix_login::__private::LoaderId<'_>>::from_id(id), arg1).await,
 //!         )
 //!     }
 //! }
@@ -211,7 +211,8 @@ fn generate(loader: Loader) -> TokenStream {
     // satisfied", "`Database: FromRequest` is not satisfied" or
     // "`IntoLoadResult` is not implemented for `Vec<u8>`" point at the
     // signature rather than at the attribute.
-    let id_arg = quote_spanned!(id_ty.span()=> ::core::convert::Into::into(#id));
+    let id_arg =
+        quote_spanned!(id_ty.span()=> <#id_ty as #krate::__private::LoaderId<'_>>::from_id(#id));
     let extractions = extractor_tys
         .iter()
         .map(|ty| quote_spanned!(ty.span()=> <#ty as #actix_web::FromRequest>::extract(#req)));
@@ -244,7 +245,6 @@ fn generate(loader: Loader) -> TokenStream {
         impl #user_loader for #name {
             #user_ty
 
-            #[allow(clippy::useless_conversion)]
             async fn load_user(
                 &self,
                 #id: &::core::primitive::str,

@@ -4,9 +4,8 @@
 use std::{fmt, rc::Rc};
 
 use crate::{
-    error::LoginError,
     guard::{after_load, LoadFuture},
-    state::{ErasedState, LoginState},
+    state::{downcast, ErasedState},
     user::{Anonymous, AnonymousUser, User},
 };
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
@@ -108,14 +107,7 @@ impl<U: User> CurrentUser<U> {
     }
 
     fn from_state(state: &dyn ErasedState, _: &HttpRequest) -> Result<Self, actix_web::Error> {
-        let Some(state) = state.as_any().downcast_ref::<LoginState<U>>() else {
-            return Err(LoginError::WrongUserType {
-                asked: std::any::type_name::<U>(),
-                loads: state.user_type(),
-            }
-            .logged()
-            .into());
-        };
+        let state = downcast::<U>(state)?;
         let user = state.user();
         let authenticated = user.as_ref().is_some_and(|u| state.authenticated_user(u));
         let anonymous = match (&user, &state.m.anonymous) {

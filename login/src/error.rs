@@ -74,8 +74,8 @@ impl fmt::Display for LoginError {
             ),
             LoginError::NoSessionMiddleware => write!(
                 f,
-                "actix-login: a login was stored in a session that no SessionMiddleware saves, \
-                 so it was lost; {HOW_TO_WRAP}"
+                "actix-login: this app lost a login because no SessionMiddleware saves its \
+                 sessions, so logins are refused until it is added; {HOW_TO_WRAP}"
             ),
             LoginError::WrongOrder => write!(
                 f,

@@ -553,14 +553,7 @@ fn logged_in_user<U: User>(
     state: &dyn ErasedState,
     req: &HttpRequest,
 ) -> Result<std::rc::Rc<U>, actix_web::Error> {
-    let Some(typed) = state.as_any().downcast_ref::<LoginState<U>>() else {
-        return Err(crate::LoginError::WrongUserType {
-            asked: std::any::type_name::<U>(),
-            loads: state.user_type(),
-        }
-        .logged()
-        .into());
-    };
+    let typed = crate::state::downcast::<U>(state)?;
     match typed.user() {
         Some(user) if typed.authenticated_user(&user) => Ok(user),
         _ => Err(reject(state.unauthorized(req))),

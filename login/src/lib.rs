@@ -14,11 +14,10 @@
 //!
 //! ```no_run
 //! use actix_login::{
-//!     login_user, logout_user, login_required, user_loader, CurrentUser, LoginManager,
-//!     LoginOptions, User,
+//!     login_user, logout_user, user_loader, LoggedIn, LoginManager, LoginOptions, User,
 //! };
 //! use actix_session::{storage::CookieSessionStore, SessionMiddleware};
-//! use actix_web::{cookie::Key, get, web, App, HttpRequest, HttpResponse, HttpServer, Responder};
+//! use actix_web::{cookie::Key, get, post, App, HttpRequest, HttpResponse, HttpServer, Responder};
 //!
 //! #[derive(Clone)]
 //! struct Account { id: String, name: String }
@@ -34,21 +33,22 @@
 //!     (id == "1").then(|| Account { id: "1".into(), name: "alice".into() })
 //! }
 //!
-//! #[get("/login")]
+//! #[post("/login")]
 //! async fn login(req: HttpRequest) -> actix_web::Result<HttpResponse> {
-//!     // ... check a password first ...
+//!     // ... check the posted name and password first (the README's quick
+//!     // start has the whole form) ...
 //!     let alice = Account { id: "1".into(), name: "alice".into() };
 //!     login_user(&req, alice, LoginOptions::new().remember(true))?;
-//!     Ok(HttpResponse::Ok().body("logged in"))
+//!     Ok(HttpResponse::SeeOther().insert_header(("Location", "/")).finish())
 //! }
 //!
+//! // The user, or a redirect to the login view for anonymous visitors.
 //! #[get("/")]
-//! #[login_required]
-//! async fn home(user: CurrentUser<Account>) -> impl Responder {
-//!     format!("hello {}", user.user().map(|u| u.name.as_str()).unwrap_or(""))
+//! async fn home(user: LoggedIn<Account>) -> impl Responder {
+//!     format!("hello {}", user.name)
 //! }
 //!
-//! #[get("/logout")]
+//! #[post("/logout")]
 //! async fn logout(req: HttpRequest) -> actix_web::Result<&'static str> {
 //!     logout_user(&req).await?;
 //!     Ok("bye")
@@ -176,6 +176,42 @@ pub use user::{
 pub mod __private {
     pub use crate::flask_session::flask_session_read;
     pub use actix_web;
+
+    /// The id types a `#[user_loader]` takes: the id is text, as Flask
+    /// stores it; a numeric id is parsed inside the loader.
+    #[diagnostic::on_unimplemented(
+        message = "a `#[user_loader]` takes the user id as `&str` or `String`, not `{Self}`",
+        label = "take `id: &str` here",
+        note = "the id comes from the session or the remember cookie as text: parse it inside the loader, e.g. `let id: u64 = id.parse().ok()?;`"
+    )]
+    pub trait LoaderId<'a>: Sized {
+        /// The id as this type.
+        fn from_id(id: &'a str) -> Self;
+    }
+
+    impl<'a> LoaderId<'a> for &'a str {
+        fn from_id(id: &'a str) -> Self {
+            id
+        }
+    }
+
+    impl LoaderId<'_> for String {
+        fn from_id(id: &str) -> Self {
+            id.to_owned()
+        }
+    }
+
+    impl LoaderId<'_> for Box<str> {
+        fn from_id(id: &str) -> Self {
+            id.into()
+        }
+    }
+
+    impl<'a> LoaderId<'a> for std::borrow::Cow<'a, str> {
+        fn from_id(id: &'a str) -> Self {
+            std::borrow::Cow::Borrowed(id)
+        }
+    }
 }
 
 /// The code of the README and the guides in `docs/`, compiled and run as

@@ -139,7 +139,7 @@ impl<U> Inner<U> {
 /// [`LoginError::NoManager`](crate::LoginError::NoManager).
 ///
 /// ```no_run
-/// use actix_login::{CurrentUser, LoginManager, User, login_required, user_loader};
+/// use actix_login::{LoggedIn, LoginManager, User, user_loader};
 /// use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 /// use actix_web::{cookie::Key, get, App, HttpServer, Responder};
 ///
@@ -153,9 +153,8 @@ impl<U> Inner<U> {
 /// }
 ///
 /// #[get("/")]
-/// #[login_required]
-/// async fn home(user: CurrentUser<Account>) -> impl Responder {
-///     format!("hello {}", user.get_id().unwrap_or_default())
+/// async fn home(user: LoggedIn<Account>) -> impl Responder {
+///     format!("hello {}", user.id)
 /// }
 ///
 /// #[actix_web::main]

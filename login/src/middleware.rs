@@ -134,6 +134,9 @@ where
             Poll::Ready(Ok(res)) => res,
             other => return other,
         };
+        if let Err(err) = this.state.check_order_on_the_way_out() {
+            return Poll::Ready(Err(err.into()));
+        }
         this.state.write_cookies(&mut res);
         // The state stays in the request, so middleware outside this one
         // can still read the login after the response — unless an outer

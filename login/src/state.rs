@@ -140,13 +140,27 @@ pub(crate) fn from_extensions(
 pub(crate) fn typed<U: User>(req: &HttpRequest) -> Result<Rc<LoginState<U>>, LoginError> {
     let state = of_request(req)?;
     let loads = state.user_type();
-    state.into_any().downcast::<LoginState<U>>().map_err(|_| {
-        LoginError::WrongUserType {
-            asked: std::any::type_name::<U>(),
-            loads,
-        }
-        .logged()
-    })
+    state
+        .into_any()
+        .downcast::<LoginState<U>>()
+        .map_err(|_| wrong_type::<U>(loads))
+}
+
+/// The state as the [`LoginState`] of user type `U`, or the error that
+/// names both types.
+pub(crate) fn downcast<U: User>(state: &dyn ErasedState) -> Result<&LoginState<U>, LoginError> {
+    state
+        .as_any()
+        .downcast_ref::<LoginState<U>>()
+        .ok_or_else(|| wrong_type::<U>(state.user_type()))
+}
+
+fn wrong_type<U>(loads: &'static str) -> LoginError {
+    LoginError::WrongUserType {
+        asked: std::any::type_name::<U>(),
+        loads,
+    }
+    .logged()
 }
 
 /// The parts of a [`LoginState`] that need no user type: what the guards
@@ -209,6 +223,22 @@ impl<U: User> LoginState<U> {
             return Err(LoginError::WrongOrder.logged());
         }
         Ok(())
+    }
+
+    /// The eager profile's order check on the way out, for what
+    /// [`check_setup`](Self::check_setup) cannot see: a user restored into
+    /// a session that was empty at entry (a remember cookie restores one
+    /// before anything can tell). In the right order the session still
+    /// holds it when this middleware answers; a session middleware inside
+    /// this one has already taken its entries out to save them.
+    pub(crate) fn check_order_on_the_way_out(&self) -> Result<(), LoginError> {
+        if !self.entry_empty || matches!(*self.decided.borrow(), Some(None)) {
+            return Ok(());
+        }
+        match &*self.wrote_user_id.borrow() {
+            Some(session) if session.entries().is_empty() => Err(LoginError::WrongOrder.logged()),
+            _ => Ok(()),
+        }
     }
 
     /// Notes that this request's login put a user id into `session`.

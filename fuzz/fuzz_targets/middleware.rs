@@ -106,12 +106,12 @@ async fn fresh(user: CurrentUser<FuzzUser>) -> HttpResponse {
     HttpResponse::Ok().body(format!("fresh {}", named(&user)))
 }
 
-async fn remembered(req: HttpRequest) -> HttpResponse {
-    HttpResponse::Ok().body(if login_remembered(&req) {
+async fn remembered(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    Ok(HttpResponse::Ok().body(if login_remembered(&req)? {
         "remembered"
     } else {
         "not"
-    })
+    }))
 }
 
 async fn logout(req: HttpRequest) -> actix_web::Result<HttpResponse> {

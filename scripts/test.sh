@@ -6,16 +6,19 @@
 #   2. cargo fmt --check, cargo clippy -D warnings on every target;
 #   3. cargo test: unit, integration, doc and trybuild tests, and the example
 #      app over HTTP: everything that needs nothing but Rust;
-#   4. the tests `cargo test` lists as ignored because they need Chromium or
-#      redis-server (`cargo test --tests -- --ignored`);
+#   4. the tests `cargo test` lists as ignored because they need Chromium,
+#      redis-server or the Flask twins (`cargo test --tests -- --ignored`);
 #   5. the parity check against the real Flask-Login 0.6.3 and 0.2.4 twins
 #      (the harness at ../shared/parity, or $PARITY_HARNESS), and this
 #      repository's extra scenarios.
 #
-# Step 1 is downloads and unpacking, not computing: when it can run unattended
-# (as root, as in CI, or with nothing to install) it runs in the background
-# while steps 2-3 compile, and step 4 waits for it. Otherwise (apt-get through
-# sudo, which may ask for a password) it runs first.
+# Steps that wait rather than compute overlap with steps that compute: step
+# 1 (downloads, unpacking) runs in the background while step 2 compiles,
+# when it can run unattended (as root, as in CI, or with nothing to install;
+# otherwise, apt-get through sudo may ask for a password, it runs first).
+# Once everything is built, steps 4 and 5 (mostly waiting on Redis timeouts,
+# browsers and the Flask twins) run in the background while step 3 runs;
+# their output follows step 3's, and every failure is reported.
 #
 # Nothing is skipped silently: a missing program fails its step. The one
 # exception is the parity harness, which lives outside this repository: when
@@ -73,18 +76,12 @@ step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 ran+=("clippy")
 
-step "cargo test (unit, integration, doc, trybuild; what needs only Rust)"
-cargo test
-ran+=("cargo test")
+step "cargo test --no-run (build every test, example and binary)"
+cargo test --no-run
 
-wait_prepared
-step "cargo test --tests -- --ignored (the browser and Redis tests)"
-cargo test --tests -- --ignored
-ran+=("browser and Redis tests")
-
+parity_bin=
 if [ -n "$HAVE_PARITY" ]; then
-  step "parity: actix-login vs Flask-Login 0.6.3 and 0.2.4"
-  # Where cargo put the binary (CARGO_TARGET_DIR, profiles): ask it.
+  # Where cargo put the parity example (CARGO_TARGET_DIR, profiles): ask it.
   parity_bin=$(cargo build --example parity --message-format=json-render-diagnostics |
     python3 -c '
 import json, sys
@@ -94,14 +91,50 @@ for line in sys.stdin:
         print(msg["executable"])
 ')
   [ -x "$parity_bin" ] || { echo "cargo reported no parity executable" >&2; exit 1; }
+fi
+
+wait_prepared
+
+# In the background (everything is built): the ignored tests, and parity.
+ignored() { cargo test --tests -- --ignored; }
+parity() {
   "$PARITY/check" --twin both "$parity_bin"
   # tests/parity-known-differences holds the scenarios where we differ on
   # purpose (see its README); they are not run here.
-  step "parity: this repository's extra scenarios (tests/parity-scenarios)"
+  echo
+  echo "== this repository's extra scenarios (tests/parity-scenarios)"
   "$PARITY/check" --twin both --scenarios tests/parity-scenarios "$parity_bin"
-  ran+=("parity")
+}
+step "in the background: the ignored tests (log: $LOGS/ignored.log)"
+ignored >"$LOGS/ignored.log" 2>&1 &
+IGNORED=$!
+PARITY_JOB=
+if [ -n "$HAVE_PARITY" ]; then
+  step "in the background: parity against Flask-Login 0.6.3 and 0.2.4 (log: $LOGS/parity.log)"
+  parity >"$LOGS/parity.log" 2>&1 &
+  PARITY_JOB=$!
+fi
+
+failed=()
+step "cargo test (unit, integration, doc, trybuild; what needs only Rust)"
+if cargo test; then ran+=("cargo test"); else failed+=("cargo test"); fi
+
+step "cargo test --tests -- --ignored (the browser, Redis and Flask-twin tests)"
+if wait "$IGNORED"; then ok=1; else ok=; fi
+cat "$LOGS/ignored.log"
+if [ -n "$ok" ]; then ran+=("ignored tests"); else failed+=("ignored tests"); fi
+
+if [ -n "$PARITY_JOB" ]; then
+  step "parity: actix-login vs Flask-Login 0.6.3 and 0.2.4"
+  if wait "$PARITY_JOB"; then ok=1; else ok=; fi
+  cat "$LOGS/parity.log"
+  if [ -n "$ok" ]; then ran+=("parity"); else failed+=("parity"); fi
 else
   step "PARITY NOT RUN: no harness at $PARITY (set PARITY_HARNESS to its directory)"
 fi
 
 step "passed: ${ran[*]}"
+if [ ${#failed[@]} -gt 0 ]; then
+  step "FAILED: ${failed[*]}"
+  exit 1
+fi

@@ -104,34 +104,39 @@ impl<U: User> LoginState<U> {
         Ok(Some(user))
     }
 
-    /// The user a verified cookie payload names ([`parse_payload`]): only
-    /// ever the id the payload was issued for. A tag is honoured only if
-    /// that user has an auth hash with that tag; a user with an auth hash
-    /// needs a tag that matches, and a tag for a user without one is
-    /// refused (it was issued under credentials that no longer exist).
+    /// The user a verified cookie payload names ([`parse_payload`]). A tag
+    /// is honoured only if the user it names has an auth hash with that
+    /// tag; when that user has no auth hash the cookie is not one of ours
+    /// and the whole payload is the id, as in Flask-Login (a Flask-issued
+    /// cookie for an id that merely ends like a tag). A user with an auth
+    /// hash needs a matching tag.
     async fn user_of_payload(
         &self,
         payload: &str,
         req: &HttpRequest,
     ) -> Result<CookieUser<U>, LoginError> {
-        let (id, tag) = match parse_payload(payload) {
-            Payload::Plain(id) | Payload::Untagged(id) => (id, None),
-            Payload::Tagged(id, tag) => (id, Some(tag)),
+        let id = match parse_payload(payload) {
+            Payload::Tagged(id, tag) => {
+                if let Some(user) = self.call_loader(id, req).await? {
+                    if let Some(digest) = self.auth_digest(&user) {
+                        let want = &digest.as_bytes()[..AUTH_TAG_LEN];
+                        if bool::from(tag.as_bytes().ct_eq(want)) {
+                            return Ok(CookieUser::Loaded(Some(user), id.to_owned()));
+                        }
+                        tracing::info!(user.id = %id, "remember cookie predates a credential change: ignored");
+                        return Ok(CookieUser::Rejected);
+                    }
+                }
+                payload
+            }
+            Payload::Plain(id) | Payload::Untagged(id) => id,
         };
         let user = self.call_loader(id, req).await?;
         if let Some(u) = &user {
-            let digest = self.auth_digest(u);
-            let proven = match (&digest, tag) {
-                (None, None) => true,
-                (Some(d), Some(tag)) => {
-                    bool::from(tag.as_bytes().ct_eq(&d.as_bytes()[..AUTH_TAG_LEN]))
-                }
-                _ => false,
-            };
-            if !proven {
-                // Issued before a credential change, or before or after the
-                // user had an auth hash: it cannot prove the credentials.
-                tracing::info!(user.id = %id, "remember cookie does not match the user's credentials: ignored");
+            if self.auth_digest(u).is_some() {
+                // Issued before the user had an auth hash, or forged from an
+                // untagged one: either way it cannot prove the credentials.
+                tracing::info!(user.id = %id, "untagged remember cookie for a user with an auth hash: ignored");
                 return Ok(CookieUser::Rejected);
             }
         }

@@ -362,8 +362,8 @@ async fn user_loader_without_its_app_data_answers_500() {
 
 static PLAIN_CALLS: AtomicUsize = AtomicUsize::new(0);
 
-/// A plain `fn` loader: it answers in place (`load_user_now`), so a request
-/// makes no loader future.
+/// A plain `fn` loader: `#[user_loader]` calls it without `.await`; it
+/// loads like an `async fn` loader, once per request.
 #[actix_login::user_loader]
 fn load_plain(id: &str) -> Option<TestUser> {
     PLAIN_CALLS.fetch_add(1, Ordering::SeqCst);

@@ -36,6 +36,10 @@ ran=()
 if [ -n "${PARITY_HARNESS:-}" ]; then
   PARITY=$PARITY_HARNESS
   [ -x "$PARITY/check" ] || { echo "PARITY_HARNESS=$PARITY has no executable check script" >&2; exit 1; }
+  # cargo runs each test in its package's directory, not here: a relative
+  # path given by the caller would name another place there.
+  PARITY=$(cd "$PARITY" && pwd)
+  export PARITY_HARNESS=$PARITY
 else
   PARITY=../shared/parity
 fi

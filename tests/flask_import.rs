@@ -15,7 +15,8 @@
 //!
 //! How the twins are found and started (what CI needs):
 //!
-//! * the harness is `$PARITY_HARNESS` if set, else the first `shared/parity`
+//! * the harness is `$PARITY_HARNESS` if set (a relative path is read from
+//!   the workspace root), else the first `shared/parity`
 //!   beside an ancestor of this package's directory (`../shared/parity` of
 //!   the repository);
 //! * the twin's python is what `setup <twin> --print-python` prints (the
@@ -230,7 +231,11 @@ impl Twin {
 /// ancestor of this package (the repository's `../shared/parity`).
 fn harness() -> PathBuf {
     if let Some(dir) = std::env::var_os("PARITY_HARNESS") {
-        let dir = PathBuf::from(dir);
+        // cargo runs this binary in `tests/`, not where the caller typed
+        // the path: a relative path is read from the workspace root, where
+        // `cargo test` and scripts/test.sh are run.
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let dir = workspace.join(dir);
         assert!(
             dir.join("setup").is_file(),
             "PARITY_HARNESS={} has no setup script",

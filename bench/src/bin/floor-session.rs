@@ -1,13 +1,13 @@
 //! The floor: actix-session's cookie store (signed) + read the user id +
 //! a `HashMap` lookup. Everything a login library must do at least.
 //!
-//! `BENCH_FLOOR_KEYS=login` makes `/login` also store what actix-login's
-//! fresh login with basic or strong protection stores besides the id (an
-//! 11-character `_id`), to measure what carrying it costs actix-session
-//! alone. Diagnostic variants: `flask`, what Flask-Login stores (`_fresh`
-//! and the 128-digit SHA-512 hex `_id`); `fresh`: `_fresh` only; `id32`:
-//! `_fresh` and a 32-digit `_id`; `id128` / `id22` / `id11`: only `_id`,
-//! 128, 22 or 11 digits.
+//! `BENCH_FLOOR_KEYS` makes `/login` also store what actix-login's fresh
+//! login stores besides the id, to measure what carrying it costs
+//! actix-session alone: `login`, with basic or strong protection (`_fresh`
+//! and an 11-character `_id`); `fresh`, without protection (`_fresh`).
+//! Diagnostic variants: `flask`, what Flask-Login stores (`_fresh` and the
+//! 128-digit SHA-512 hex `_id`); `id32`: `_fresh` and a 32-digit `_id`;
+//! `id128` / `id22` / `id11`: only `_id`, 128, 22 or 11 digits.
 
 use actix_login_bench::{
     login_view, query_arg, redirect_to_login, serve, session_middleware, text, unauthorized, USERS,
@@ -47,13 +47,19 @@ async fn login(req: HttpRequest, session: Session) -> actix_web::Result<HttpResp
     match std::env::var("BENCH_FLOOR_KEYS").as_deref() {
         // What actix-login's login stores besides the id, so the cookie has
         // the same size: the cost of carrying it, without the library.
-        Ok("login" | "id11") => session.insert("_id", &session_identifier(&req)[..11])?,
+        // With session protection (basic, strong): `_fresh` and the
+        // 11-character `_id`.
+        Ok("login") => {
+            session.insert("_fresh", true)?;
+            session.insert("_id", &session_identifier(&req)[..11])?;
+        }
+        Ok("id11") => session.insert("_id", &session_identifier(&req)[..11])?,
         Ok("flask") => {
             session.insert("_fresh", true)?;
             session.insert("_id", session_identifier(&req))?;
         }
-        // Variants, to see what each part costs: `_fresh` only, and `_fresh`
-        // with the identifier cut to 32 hex digits (128 bits).
+        // Without protection: `_fresh` only. A variant, to see what each
+        // part costs: `_fresh` with the identifier cut to 32 hex digits.
         Ok("fresh") => session.insert("_fresh", true)?,
         Ok("id32") => {
             session.insert("_fresh", true)?;

@@ -316,6 +316,7 @@ rows() {
       echo "$c|floor-session (actix-login's session keys)|floor-session|BENCH_FLOOR_KEYS=$keys|/protected|session|200"
       echo "$c|actix-identity|identity||/protected|session|200"
       echo "$c|actix-login|actix-login|BENCH_PROTECTION=$p|/protected|session|200"
+      echo "$c|actix-login (LoggedIn<U> extractor)|actix-login|BENCH_PROTECTION=$p|/me|session|200"
       echo "$c|flask|flask|BENCH_PROTECTION=$p|/protected|session|200"
       ;;
     remember-0.6.3 | remember-0.2.4)
@@ -475,7 +476,11 @@ print()
 for text, case in (("logged in, protection off", "session-off"), ("logged in, protection basic", "session-basic"),
                    ("logged in, protection strong", "session-strong"),
                    ("page that never asks for the user (logged-in client)", "anon-page-logged-in")):
-    goal(text, case, "actix-login", case, "floor-session (actix-login's session keys)", 1.05)
+    goal(text + ", `#[login_required]` + `CurrentUser`" if case.startswith("session") else text,
+         case, "actix-login", case, "floor-session (actix-login's session keys)", 1.05)
+    if case.startswith("session"):
+        goal(text + ", `LoggedIn<U>`", case, "actix-login (LoggedIn<U> extractor)", case,
+             "floor-session (actix-login's session keys)", 1.05)
 print()
 for case in ("session-off", "session-basic", "session-strong"):
     a = find(case, "actix-login")

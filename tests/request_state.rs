@@ -1618,7 +1618,8 @@ async fn an_inner_manager_shadows_the_outer_one_and_gives_it_back() {
             .service(
                 web::scope("/admin")
                     .wrap(admins)
-                    .route("/me", web::get().to(admin_me)),
+                    .route("/me", web::get().to(admin_me))
+                    .route("/plain", web::get().to(|| async { "plain" })),
             )
             .configure(routes),
     )
@@ -1635,5 +1636,14 @@ async fn an_inner_manager_shadows_the_outer_one_and_gives_it_back() {
         r.headers.get("x-outer-user").and_then(|v| v.to_str().ok()),
         Some("alice"),
         "the app's manager is back after the scope's response"
+    );
+    // A scope page that never asks for its login: the first ask comes after
+    // the scope's response, from outside it, and gets the app's manager.
+    let r = get(&svc, &mut jar, "/admin/plain").await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "plain"));
+    assert_eq!(
+        r.headers.get("x-outer-user").and_then(|v| v.to_str().ok()),
+        Some("alice"),
+        "the app's manager answers outside the scope"
     );
 }

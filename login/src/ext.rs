@@ -3,9 +3,9 @@
 //! guard's `GuardContext`.
 
 use actix_session::SessionExt;
-use actix_web::{dev::ServiceRequest, guard::GuardContext, HttpMessage, HttpRequest};
+use actix_web::{dev::ServiceRequest, guard::GuardContext, HttpRequest};
 
-use crate::{error::LoginError, state::from_extensions};
+use crate::{error::LoginError, state::of};
 
 /// What the session says of the request's login, from a handler, a
 /// middleware or a routing guard. The answers come from the session and the
@@ -62,23 +62,23 @@ pub trait LoginExt {
     fn login_remembered(&self) -> Result<bool, LoginError>;
 }
 
-/// The one implementation: the state from the request's extensions, then
-/// the session and headers of the same request.
+/// The one implementation: the request's state, then the session and
+/// headers of the same request.
 macro_rules! login_ext {
-    ($ty:ty, $ext:ident, $headers:ident) => {
+    ($ty:ty, $headers:ident) => {
         impl LoginExt for $ty {
             fn login_id(&self) -> Result<Option<String>, LoginError> {
-                let state = from_extensions(&self.$ext())?;
+                let state = of(self)?;
                 Ok(state.login_id(&self.get_session()))
             }
 
             fn login_fresh(&self) -> Result<bool, LoginError> {
-                let state = from_extensions(&self.$ext())?;
+                let state = of(self)?;
                 Ok(state.is_fresh(&self.get_session()))
             }
 
             fn login_remembered(&self) -> Result<bool, LoginError> {
-                let state = from_extensions(&self.$ext())?;
+                let state = of(self)?;
                 Ok(state.remembered($headers(self)))
             }
         }
@@ -97,6 +97,6 @@ fn guard_headers<'a>(ctx: &'a GuardContext<'_>) -> &'a actix_web::http::header::
     &ctx.head().headers
 }
 
-login_ext!(HttpRequest, extensions, http_headers);
-login_ext!(ServiceRequest, extensions, service_headers);
-login_ext!(GuardContext<'_>, req_data, guard_headers);
+login_ext!(HttpRequest, http_headers);
+login_ext!(ServiceRequest, service_headers);
+login_ext!(GuardContext<'_>, guard_headers);

@@ -79,7 +79,8 @@
 //!
 //! ## One request
 //!
-//! The [`LoginManager`] middleware puts the request's login state in the
+//! The [`LoginManager`] middleware makes the login reachable from the
+//! request; the first thing that asks puts the request's login state in the
 //! request's extensions, as actix-session does with the session. Everything
 //! finds it through the request it is given — a handler, a task spawned with
 //! a clone of the `HttpRequest`, a middleware after the response, a routing

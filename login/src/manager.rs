@@ -129,8 +129,9 @@ impl<U> Inner<U> {
 /// one and finds the session loaded). It is cheap to clone (one `Arc`), and
 /// `Send + Sync`, so build it outside `HttpServer::new` and move clones in.
 ///
-/// The middleware puts each request's login state in the request's
-/// extensions. The login — [`CurrentUser`](crate::CurrentUser), the guards,
+/// The middleware makes itself reachable from each request (as request
+/// data), and the first thing that asks puts the request's login state in
+/// the request's extensions. The login — [`CurrentUser`](crate::CurrentUser), the guards,
 /// [`login_user`](crate::login_user), [`LoginExt`](crate::LoginExt) — is
 /// then reachable wherever that request is: handlers, middleware inside the
 /// manager, tasks spawned with a clone of the `HttpRequest`, routing guards,

@@ -1,10 +1,13 @@
-//! The actix middleware: puts each request's [`LoginState`] in the request's
-//! extensions, and on the way out sets or deletes the remember cookie.
+//! The actix middleware: makes the manager reachable from each request, and
+//! on the way out sets or deletes the remember cookie.
 //!
-//! One request, top to bottom: [`LoginMiddleware::call`] adds the state (no
-//! I/O, no hashing; in the 0.2.4 profile it also loads the user before the
-//! handler, as Flask-Login 0.2.4 did) → whatever asks for the user loads it
-//! once ([`LoginState::ensure_loaded`]: session, remember cookie, request
+//! One request, top to bottom: [`LoginMiddleware::call`] adds the manager
+//! as request data ([`Slot`]: no allocation, no I/O, no hashing; in the
+//! 0.2.4 profile it also makes the request's [`LoginState`] and loads the
+//! user before the handler, as Flask-Login 0.2.4 did) → the first thing
+//! that asks for the login puts the request's state in its extensions
+//! (`state::of`), and whatever asks for the user loads it once
+//! ([`LoginState::ensure_loaded`]: session, remember cookie, request
 //! loader, with session protection) → [`LoginFuture`] writes the remember
 //! cookie the login asked for ([`LoginState::write_cookies`]).
 
@@ -19,14 +22,14 @@ use std::{
 use actix_session::SessionExt;
 use actix_web::{
     body::MessageBody,
-    dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform},
+    dev::{forward_ready, Extensions, Service, ServiceRequest, ServiceResponse, Transform},
     Error, HttpMessage,
 };
 use futures_util::future::{Either, LocalBoxFuture};
 
 use crate::{
     manager::{Inner, LoginManager},
-    state::{LoginState, RequestLogin},
+    state::{made_by, LoginState, RequestLogin, Slot},
     user::User,
 };
 
@@ -43,9 +46,12 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
+        let mut data = Extensions::new();
+        data.insert(Slot(Rc::new(self.inner.clone())));
         ready(Ok(LoginMiddleware {
             service: Rc::new(service),
             m: self.inner.clone(),
+            data: Rc::new(data),
         }))
     }
 }
@@ -54,6 +60,8 @@ where
 pub struct LoginMiddleware<S, U: User> {
     service: Rc<S>,
     m: Arc<Inner<U>>,
+    /// The request data that makes this manager reachable ([`Slot`]).
+    data: Rc<Extensions>,
 }
 
 type EagerFuture<B> = LocalBoxFuture<'static, Result<ServiceResponse<B>, Error>>;
@@ -70,37 +78,49 @@ where
 
     forward_ready!(service);
 
-    fn call(&self, req: ServiceRequest) -> Self::Future {
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
         #[cfg(feature = "test-helpers")]
         let test_login = crate::testing::apply(&req, &self.m);
-        let eager = self.m.rules.eager_load;
-        // Only the eager profile needs the session's state at entry, to tell
-        // a misordered `.wrap()` (see `LoginState::check_setup`).
-        let entry_empty = eager && req.get_session().entries().is_empty();
-        let state = Rc::new(LoginState::new(self.m.clone(), entry_empty));
-        // An inner manager (on a scope) shadows an outer one for the
-        // requests it handles, and gives it back on the way out.
-        let outer = req.extensions_mut().insert(RequestLogin(state.clone()));
+        // A manager on a scope shadows the app's for the requests it
+        // handles: the outer one's state (if something already asked for
+        // it) is put aside and given back on the way out.
+        let outer = req.app_data::<Slot>().cloned().map(|slot| Outer {
+            shadowed: req.extensions_mut().remove::<RequestLogin>(),
+            slot,
+        });
+        req.add_data_container(self.data.clone());
+        let m = self.m.clone();
         #[cfg(feature = "test-helpers")]
         if let Err(err) = test_login {
             let failed: EagerFuture<B> = Box::pin(async move { Err(err.into()) });
-            return LoginFuture::new(Either::Right(failed), state, outer);
+            return LoginFuture::new(Either::Right(failed), m, outer);
         }
-        if !eager {
-            return LoginFuture::new(Either::Left(self.service.call(req)), state, outer);
+        if !m.rules.eager_load {
+            // The state is made by whatever asks first (`state::of`).
+            return LoginFuture::new(Either::Left(self.service.call(req)), m, outer);
         }
-        // Flask-Login 0.2.4 loads the user before every request.
+        // Flask-Login 0.2.4 loads the user before every request. Only this
+        // profile needs the session's state at entry, to tell a misordered
+        // `.wrap()` (see `LoginState::check_setup`).
+        let entry_empty = req.get_session().entries().is_empty();
+        let state = Rc::new(LoginState::new(m.clone(), entry_empty));
+        req.extensions_mut().insert(RequestLogin(state.clone()));
         let service = self.service.clone();
-        let load = state.clone();
         let fut: EagerFuture<B> = Box::pin(async move {
             // A failing loader answers 500 before the handler runs; the
             // error skips the session middleware's save, so the session
             // stays as it was.
-            load.ensure_loaded(req.request()).await?;
+            state.ensure_loaded(req.request()).await?;
             service.call(req).await
         });
-        LoginFuture::new(Either::Right(fut), state, outer)
+        LoginFuture::new(Either::Right(fut), m, outer)
     }
+}
+
+/// The manager outside a scope's manager, and its state if it was made.
+struct Outer {
+    shadowed: Option<RequestLogin>,
+    slot: Slot,
 }
 
 pin_project_lite::pin_project! {
@@ -110,14 +130,14 @@ pin_project_lite::pin_project! {
     pub struct LoginFuture<F, U: User> {
         #[pin]
         fut: F,
-        state: Rc<LoginState<U>>,
-        outer: Option<RequestLogin>,
+        m: Arc<Inner<U>>,
+        outer: Option<Outer>,
     }
 }
 
 impl<F, U: User> LoginFuture<F, U> {
-    fn new(fut: F, state: Rc<LoginState<U>>, outer: Option<RequestLogin>) -> Self {
-        LoginFuture { fut, state, outer }
+    fn new(fut: F, m: Arc<Inner<U>>, outer: Option<Outer>) -> Self {
+        LoginFuture { fut, m, outer }
     }
 }
 
@@ -134,15 +154,28 @@ where
             Poll::Ready(Ok(res)) => res,
             other => return other,
         };
-        if let Err(err) = this.state.check_order_on_the_way_out() {
-            return Poll::Ready(Err(err.into()));
+        match made_by(res.request(), this.m) {
+            Some(state) => {
+                if let Err(err) = state.check_order_on_the_way_out() {
+                    return Poll::Ready(Err(err.into()));
+                }
+                state.write_cookies(&mut res);
+            }
+            // Nothing asked for the login, so nothing changed it; only a
+            // remember cookie refreshed on every request is still due.
+            None if this.m.cookie.refresh_each_request => {
+                LoginState::new(this.m.clone(), false).write_cookies(&mut res);
+            }
+            None => {}
         }
-        this.state.write_cookies(&mut res);
         // The state stays in the request, so middleware outside this one
-        // can still read the login after the response — unless an outer
-        // manager's state was shadowed, which is given back.
+        // can still read the login after the response; past a scope's
+        // manager, that is the outer manager's login again.
         if let Some(outer) = this.outer.take() {
-            res.request().extensions_mut().insert(outer);
+            let login = outer
+                .shadowed
+                .unwrap_or_else(|| RequestLogin(outer.slot.0.start()));
+            res.request().extensions_mut().insert(login);
         }
         Poll::Ready(Ok(res))
     }

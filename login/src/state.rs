@@ -4,12 +4,13 @@
 //! the session's user id, else the remember cookie, else the request
 //! loader, with session protection first.
 //!
-//! The middleware puts the state in the request's extensions
-//! ([`RequestLogin`]); every function, extractor and guard finds it through
-//! the request it is given. Clones of an `HttpRequest` share their
-//! extensions, so a task spawned with a clone, a middleware after the
-//! response, or a handler holding another request's `HttpRequest` each act
-//! on the request they hold, and on no other.
+//! The state lives in the request's extensions ([`RequestLogin`]), put
+//! there by the first ask ([`of`]) from the manager the middleware made
+//! reachable as request data ([`Slot`]); every function, extractor and
+//! guard finds it through the request it is given. Clones of an
+//! `HttpRequest` share their extensions, so a task spawned with a clone, a
+//! middleware after the response, or a handler holding another request's
+//! `HttpRequest` each act on the request they hold, and on no other.
 
 use std::{
     any::Any,
@@ -124,16 +125,79 @@ impl<U: User> Drop for LoginState<U> {
 
 /// The request's state, or [`LoginError::NoManager`].
 pub(crate) fn of_request(req: &HttpRequest) -> Result<Rc<dyn ErasedState>, LoginError> {
-    from_extensions(&req.extensions())
+    of(req)
 }
 
-pub(crate) fn from_extensions(
-    ext: &actix_web::dev::Extensions,
-) -> Result<Rc<dyn ErasedState>, LoginError> {
-    match ext.get::<RequestLogin>() {
-        Some(login) => Ok(login.0.clone()),
-        None => Err(LoginError::NoManager.logged()),
+/// A login manager, as the middleware makes it reachable from its requests:
+/// request data (a data container built once per middleware, the way actix
+/// scopes add theirs), so a request that never asks for the login costs
+/// neither an allocation nor an extension entry. The innermost manager's
+/// slot is the one a request finds.
+#[derive(Clone)]
+pub(crate) struct Slot(pub(crate) Rc<dyn StartState>);
+
+/// Makes a request's state for one manager.
+pub(crate) trait StartState {
+    fn start(&self) -> Rc<dyn ErasedState>;
+}
+
+impl<U: User> StartState for Arc<Inner<U>> {
+    fn start(&self) -> Rc<dyn ErasedState> {
+        Rc::new(LoginState::new(self.clone(), false))
     }
+}
+
+/// What carries a request's extensions and app data: a handler's
+/// `HttpRequest`, a middleware's `ServiceRequest`, a routing guard's
+/// `GuardContext`.
+pub(crate) trait Carrier {
+    fn login(&self) -> Option<RequestLogin>;
+    fn slot(&self) -> Option<&Slot>;
+    fn put_login(&self, login: RequestLogin);
+}
+
+macro_rules! carrier {
+    ($ty:ty, $ext:ident, $ext_mut:ident) => {
+        impl Carrier for $ty {
+            fn login(&self) -> Option<RequestLogin> {
+                self.$ext().get::<RequestLogin>().cloned()
+            }
+            fn slot(&self) -> Option<&Slot> {
+                self.app_data::<Slot>()
+            }
+            fn put_login(&self, login: RequestLogin) {
+                self.$ext_mut().insert(login);
+            }
+        }
+    };
+}
+
+carrier!(HttpRequest, extensions, extensions_mut);
+carrier!(actix_web::dev::ServiceRequest, extensions, extensions_mut);
+carrier!(actix_web::guard::GuardContext<'_>, req_data, req_data_mut);
+
+/// The request's state: the one in its extensions, else a new one of the
+/// innermost manager, put there for everything else that asks (the first
+/// ask of a request makes it); [`LoginError::NoManager`] without a manager.
+pub(crate) fn of<C: Carrier + ?Sized>(req: &C) -> Result<Rc<dyn ErasedState>, LoginError> {
+    if let Some(login) = req.login() {
+        return Ok(login.0);
+    }
+    let Some(slot) = req.slot() else {
+        return Err(LoginError::NoManager.logged());
+    };
+    let state = slot.0.start();
+    req.put_login(RequestLogin(state.clone()));
+    Ok(state)
+}
+
+/// The state this manager's request made, if something asked for it.
+pub(crate) fn made_by<U: User>(req: &HttpRequest, m: &Arc<Inner<U>>) -> Option<Rc<LoginState<U>>> {
+    let login = req.extensions().get::<RequestLogin>()?.clone();
+    if login.0.manager() != Arc::as_ptr(m).cast() {
+        return None;
+    }
+    login.0.into_any().downcast().ok()
 }
 
 /// The request's state for user type `U`.
@@ -169,6 +233,8 @@ pub(crate) trait ErasedState {
     fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
     fn as_any(&self) -> &dyn Any;
     fn user_type(&self) -> &'static str;
+    /// The manager this state belongs to, as an address to compare.
+    fn manager(&self) -> *const ();
     fn is_loaded(&self) -> bool;
     /// Loads the user unless something already did in this request.
     fn load<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, Result<(), LoginError>>;
@@ -449,6 +515,10 @@ impl<U: User> ErasedState for LoginState<U> {
 
     fn user_type(&self) -> &'static str {
         std::any::type_name::<U>()
+    }
+
+    fn manager(&self) -> *const () {
+        Arc::as_ptr(&self.m).cast()
     }
 
     fn is_loaded(&self) -> bool {

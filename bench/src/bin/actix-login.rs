@@ -8,6 +8,8 @@
 //! * `GET /login?id=1[&remember=1]` logs user 1 in (2 bob is inactive, 3 carol);
 //! * `GET /protected` answers `protected 1` behind `#[login_required]`, or
 //!   401 for an anonymous client (a 302 to `BENCH_LOGIN_VIEW` when set);
+//! * `GET /me` answers the same through the `LoggedIn<Account>` extractor
+//!   (the README's first form) instead of the guard and `CurrentUser`;
 //! * `GET /anon` answers `anon` and never asks for the user.
 //!
 //! Settings: `BENCH_PROTECTION=off|basic|strong` (default basic),
@@ -19,8 +21,8 @@
 use std::{collections::HashMap, env, sync::LazyLock};
 
 use actix_login::{
-    login_required, login_user, user_loader, CurrentUser, LoginManager, LoginOptions, Profile,
-    SessionProtection, User,
+    login_required, login_user, user_loader, CurrentUser, LoggedIn, LoginManager, LoginOptions,
+    Profile, SessionProtection, User,
 };
 use actix_login_bench::SESSION_KEY;
 use actix_session::{
@@ -116,6 +118,11 @@ async fn protected(user: CurrentUser<Account>) -> HttpResponse {
     text(format!("protected {}", user.user().map_or("", |u| u.id)))
 }
 
+#[get("/me")]
+async fn me(user: LoggedIn<Account>) -> HttpResponse {
+    text(format!("protected {}", user.id))
+}
+
 #[get("/anon")]
 async fn anon() -> HttpResponse {
     text("anon".to_owned())
@@ -152,6 +159,7 @@ async fn main() -> std::io::Result<()> {
             )
             .service(login)
             .service(protected)
+            .service(me)
             .service(anon)
     })
     .workers(1)

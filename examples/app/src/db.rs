@@ -1,7 +1,9 @@
 //! The demo's users: a SQLite table (through `rusqlite`, with SQLite compiled
 //! in), passwords hashed with Argon2id ([`Hashing::Strong`]: OWASP's
 //! recommended parameters, written out, a random salt per hash, stored as a
-//! PHC string).
+//! PHC string). Every Argon2 computation a request starts goes through the
+//! bound in `hash_limit.rs`: the methods that hash or verify are `async` and
+//! wait for it.
 //!
 //! The database is created and seeded with [`DEMO_USERS`] on first start. A
 //! file database can be shared by several app instances (SQLite locks it;
@@ -18,6 +20,8 @@ use argon2::{
     Algorithm, Argon2, Params, Version,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use crate::hash_limit::{HashGate, HashingLimit};
 
 /// Where the users live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,8 +181,9 @@ impl Hashing {
     ///   and the reason sits next to the numbers.
     ///
     /// Each verification holds its 46 MiB while it runs: the login throttle
-    /// bounds how many guesses ever get that far. Hashes made with other
-    /// parameters keep verifying: the parameters are read from each hash.
+    /// bounds how many guesses ever get that far, and `hash_limit.rs` how
+    /// many run at once. Hashes made with other parameters keep verifying:
+    /// the parameters are read from each hash.
     pub fn params(self) -> Params {
         let (m_kib, t, p) = match self {
             Hashing::Strong => (46 * 1024, 1, 1),
@@ -192,19 +197,25 @@ impl Hashing {
     }
 }
 
-/// Hashes and checks passwords with the configured [`Hashing`].
+/// Hashes and checks passwords with the configured [`Hashing`], at most as
+/// many at once as the [`HashGate`] lets.
 struct Passwords {
     argon2: Argon2<'static>,
     /// The hash of a password nobody has, with the same parameters, checked
     /// when a login names no account: see [`Db::check_credentials`].
     dummy: String,
+    gate: HashGate,
 }
 
 impl Passwords {
-    fn new(hashing: Hashing) -> Passwords {
+    fn new(hashing: Hashing, limit: &HashingLimit) -> Passwords {
         let argon2 = hashing.argon2();
         let dummy = hash_with(&argon2, "not a password anyone has");
-        Passwords { argon2, dummy }
+        Passwords {
+            argon2,
+            dummy,
+            gate: HashGate::new(limit),
+        }
     }
 }
 
@@ -288,14 +299,19 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 
 impl Db {
     /// Opens (creating when missing) the database and seeds the demo users
-    /// it lacks, hashing new passwords with `hashing`. Hashing the seed
-    /// passwords takes a moment: Argon2 is slow on purpose.
+    /// it lacks, hashing new passwords with `hashing`, and later at most
+    /// `limit.concurrency` at once. Hashing the seed passwords takes a
+    /// moment: Argon2 is slow on purpose.
     ///
     /// # Errors
     ///
     /// The file cannot be opened or created, or is not a SQLite database.
-    pub fn open(location: &Database, hashing: Hashing) -> rusqlite::Result<Db> {
-        let passwords = Passwords::new(hashing);
+    pub fn open(
+        location: &Database,
+        hashing: Hashing,
+        limit: &HashingLimit,
+    ) -> rusqlite::Result<Db> {
+        let passwords = Passwords::new(hashing, limit);
         let mut conn = match location {
             Database::Memory => Connection::open_in_memory()?,
             Database::File(path) => {
@@ -409,29 +425,62 @@ impl Db {
 
     /// Hashes a password with Argon2id, the configured parameters and a
     /// fresh random salt, as a PHC string
-    /// (`$argon2id$v=19$m=47104,t=1,p=1$salt$hash`). Slow on purpose: call
-    /// it off the async workers (`web::block`).
+    /// (`$argon2id$v=19$m=47104,t=1,p=1$salt$hash`). Slow on purpose: runs
+    /// on the blocking thread pool, once the bound lets it.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// Only if the operating system's random generator fails.
-    pub fn hash_password(&self, password: &str) -> String {
-        hash_with(&self.passwords.argon2, password)
+    /// `503` when the bound is busy for too long ([`crate::hash_limit::Busy`]);
+    /// `500` only if the operating system's random generator fails.
+    pub async fn hash_password(&self, password: String) -> actix_web::Result<String> {
+        let db = self.clone();
+        self.passwords
+            .gate
+            .run(move || hash_with(&db.passwords.argon2, &password))
+            .await
     }
 
     /// Checks a login. When the name is unknown a dummy hash made with the
     /// same parameters is verified all the same, so the answer takes as long
     /// as for a wrong password and does not tell which names exist. Slow on
-    /// purpose: call it off the async workers (`web::block`).
-    pub fn check_credentials(&self, account: Option<Account>, password: &str) -> Option<Account> {
-        match account {
-            Some(account) if verify_password(password, &account.password_hash) => Some(account),
-            Some(_) => None,
-            None => {
-                let _ = verify_password(password, &self.passwords.dummy);
-                None
-            }
-        }
+    /// purpose: runs on the blocking thread pool, once the bound lets it.
+    ///
+    /// # Errors
+    ///
+    /// `503` when the bound is busy for too long ([`crate::hash_limit::Busy`]).
+    pub async fn check_credentials(
+        &self,
+        account: Option<Account>,
+        password: String,
+    ) -> actix_web::Result<Option<Account>> {
+        let db = self.clone();
+        self.passwords
+            .gate
+            .run(move || match account {
+                Some(account) if verify_password(&password, &account.password_hash) => {
+                    Some(account)
+                }
+                Some(_) => None,
+                None => {
+                    let _ = verify_password(&password, &db.passwords.dummy);
+                    None
+                }
+            })
+            .await
+    }
+
+    /// Whether `password` matches the PHC string `hash` (a logged-in user's
+    /// current password). Slow on purpose: runs on the blocking thread pool,
+    /// once the bound lets it.
+    ///
+    /// # Errors
+    ///
+    /// `503` when the bound is busy for too long ([`crate::hash_limit::Busy`]).
+    pub async fn check_password(&self, password: String, hash: String) -> actix_web::Result<bool> {
+        self.passwords
+            .gate
+            .run(move || verify_password(&password, &hash))
+            .await
     }
 
     /// Counts a password check against `account` (a name, existing or not)
@@ -556,8 +605,9 @@ impl Db {
 
 /// Whether `password` matches the PHC string `hash`. The parameters are
 /// read from the hash, so hashes made with older settings keep working.
-/// Slow on purpose: call it off the async workers (`web::block`).
-pub fn verify_password(password: &str, hash: &str) -> bool {
+/// Slow on purpose: only through the [`HashGate`] ([`Db::check_password`],
+/// [`Db::check_credentials`]).
+fn verify_password(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
         Ok(parsed) => Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
@@ -570,20 +620,43 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn seeds_and_checks_passwords() {
-        let db = Db::open(&Database::Memory, Hashing::InsecureFast).unwrap();
+    fn open_memory() -> Db {
+        Db::open(
+            &Database::Memory,
+            Hashing::InsecureFast,
+            &HashingLimit::default(),
+        )
+        .unwrap()
+    }
+
+    #[actix_web::test]
+    async fn seeds_and_checks_passwords() {
+        let db = open_memory();
         let alice = db.by_username("alice").unwrap().unwrap();
         assert!(alice
             .password_hash
             .starts_with("$argon2id$v=19$m=8,t=1,p=1$"));
-        assert!(db
-            .check_credentials(Some(alice.clone()), "wonderland")
+        let check = |account: Option<Account>, password: &str| {
+            db.check_credentials(account, password.to_owned())
+        };
+        assert!(check(Some(alice.clone()), "wonderland")
+            .await
+            .unwrap()
             .is_some());
-        assert!(db
-            .check_credentials(Some(alice.clone()), "Wonderland")
+        assert!(check(Some(alice.clone()), "Wonderland")
+            .await
+            .unwrap()
             .is_none());
-        assert!(db.check_credentials(None, "wonderland").is_none());
+        assert!(check(None, "wonderland").await.unwrap().is_none());
+        let hash = db.hash_password("new one".to_owned()).await.unwrap();
+        assert!(db
+            .check_password("new one".to_owned(), hash.clone())
+            .await
+            .unwrap());
+        assert!(!db
+            .check_password("wonderland".to_owned(), hash)
+            .await
+            .unwrap());
         assert!(!db.by_username("bob").unwrap().unwrap().active);
         let carol = db.by_username("carol").unwrap().unwrap();
         assert!(carol.active);
@@ -600,7 +673,7 @@ mod tests {
 
     #[test]
     fn attempts_are_counted_per_account_and_address_in_a_window() {
-        let db = Db::open(&Database::Memory, Hashing::InsecureFast).unwrap();
+        let db = open_memory();
         let limits = Limits {
             window_secs: 100,
             per_account: 2,
@@ -651,7 +724,12 @@ mod tests {
         )
         .unwrap();
         drop(old);
-        let db = Db::open(&Database::File(path), Hashing::InsecureFast).unwrap();
+        let db = Db::open(
+            &Database::File(path),
+            Hashing::InsecureFast,
+            &HashingLimit::default(),
+        )
+        .unwrap();
         let alice = db.by_username("alice").unwrap().unwrap();
         assert_eq!(alice.session_epoch, 0);
         // The permissions table is new: the demo grants are seeded once.

@@ -12,7 +12,8 @@
 //!   SQLite table;
 //! - CSRF protection on every POST (`csrf.rs`);
 //! - failed password checks throttled per account and per client address,
-//!   before Argon2 runs (`throttle.rs`);
+//!   before Argon2 runs (`throttle.rs`), and at most a few Argon2
+//!   computations at once, whoever asks (`hash_limit.rs`);
 //! - sessions in actix-session's cookie store (the default) or in Redis
 //!   (`SESSION_STORE=redis`), so that many instances can serve the same
 //!   users; every Redis call is bounded in time (`timeout_store.rs`).
@@ -38,6 +39,9 @@
 //! | `TRUSTED_PROXIES` | none; comma-separated IPs of the load balancers whose `X-Forwarded-For` to believe |
 //! | `FRESH_MAX_AGE` | `600`: seconds a password login stays fresh (the settings page asks again after) |
 //! | `INSECURE_FAST_HASHING` | `false`; `true` hashes new passwords at Argon2's minimum cost: **tests only** |
+//! | `HASHING_CONCURRENCY` | one per CPU: Argon2 computations at once (46 MiB each), at least 1 |
+//! | `HASHING_MAX_WAIT` | `5`: seconds a login waits for one before it gets `503` with `Retry-After`; `0`: no wait |
+//! | `TEST_HASHING_HOLD` | none; a file path: Argon2 waits while it exists, and notes itself on stderr: **tests only** |
 //!
 //! The first line printed on standard output is
 //! `actix-login demo listening on http://ADDR`; the end-to-end tests read the
@@ -45,6 +49,7 @@
 
 mod csrf;
 mod db;
+mod hash_limit;
 mod pages;
 mod server;
 mod throttle;
@@ -53,6 +58,7 @@ mod timeout_store;
 use std::{env, net::IpAddr, path::PathBuf, process::ExitCode};
 
 use db::{Database, Hashing, DEMO_USERS};
+use hash_limit::{default_concurrency, HashingLimit, DEFAULT_MAX_WAIT};
 use server::{
     start, DemoConfig, SessionBackend, DEFAULT_FRESH_MAX_AGE, DEV_SECRET_KEY, MIN_SECRET_LEN,
 };
@@ -157,6 +163,28 @@ fn config() -> Result<DemoConfig, String> {
             ))
         }
     };
+    let concurrency = match var("HASHING_CONCURRENCY") {
+        Some(n) => n
+            .trim()
+            .parse()
+            .map_err(|_| format!("HASHING_CONCURRENCY={n:?} is not a number of at least 1"))?,
+        None => default_concurrency(),
+    };
+    let max_wait = match var("HASHING_MAX_WAIT") {
+        Some(s) => std::time::Duration::from_secs(
+            s.trim()
+                .parse()
+                .map_err(|_| format!("HASHING_MAX_WAIT={s:?} is not a number of seconds"))?,
+        ),
+        None => DEFAULT_MAX_WAIT,
+    };
+    let test_hold = var("TEST_HASHING_HOLD").map(PathBuf::from);
+    if test_hold.is_some() {
+        eprintln!(
+            "WARNING: TEST_HASHING_HOLD is set: Argon2 computations wait while its file\n         \
+             exists. For tests only."
+        );
+    }
     Ok(DemoConfig {
         host,
         port,
@@ -167,6 +195,11 @@ fn config() -> Result<DemoConfig, String> {
         secure_cookies,
         trusted_proxies,
         hashing,
+        hashing_limit: HashingLimit {
+            concurrency,
+            max_wait,
+            test_hold,
+        },
         fresh_max_age,
     })
 }
@@ -184,6 +217,10 @@ async fn main() -> ExitCode {
         Database::Memory => "in memory".to_owned(),
         Database::File(path) => path.display().to_string(),
     };
+    let hashing = format!(
+        "at most {} Argon2 computations at once, a login waits up to {:?}",
+        config.hashing_limit.concurrency, config.hashing_limit.max_wait
+    );
     let sessions = match &config.sessions {
         SessionBackend::Cookie => "cookie store".to_owned(),
         SessionBackend::Redis { url } => format!("Redis at {url}"),
@@ -198,6 +235,7 @@ async fn main() -> ExitCode {
     println!("actix-login demo listening on {}", app.url());
     println!("  users:    {database}");
     println!("  sessions: {sessions}");
+    println!("  hashing:  {hashing}");
     println!("  demo credentials:");
     for user in DEMO_USERS {
         let note = if !user.active {

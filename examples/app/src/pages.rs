@@ -27,7 +27,7 @@ use serde::Deserialize;
 
 use super::{
     csrf,
-    db::{verify_password, Account, Db},
+    db::{Account, Db},
     throttle::{self, Throttled},
 };
 
@@ -314,10 +314,10 @@ async fn login(
         return too_many(&req, &env, &current, "login.html", ctx, &throttled).await;
     }
     let account = db.by_username(username).map_err(ErrorInternalServerError)?;
-    // Argon2 is slow on purpose: verify on the blocking pool, not on the
-    // async worker.
-    let hasher = db.clone();
-    let account = web::block(move || hasher.check_credentials(account, &password)).await?;
+    // Argon2 is slow on purpose: verified on the blocking pool, not on the
+    // async worker, and at most a few at once (503 when the line is too
+    // long: `hash_limit.rs`).
+    let account = db.check_credentials(account, password).await?;
     let Some(account) = account else {
         flash(&req, "Invalid username or password.", "error");
         return Ok(back_to(&req, "/login", next.as_deref()));
@@ -392,7 +392,7 @@ async fn reauthenticate(
         return too_many(&req, &env, &current, "reauthenticate.html", ctx, &throttled).await;
     }
     let hash = account.password_hash.clone();
-    if !web::block(move || verify_password(&password, &hash)).await? {
+    if !db.check_password(password, hash).await? {
         flash(&req, "Wrong password.", "error");
         return Ok(back_to(&req, "/reauthenticate", next.as_deref()));
     }
@@ -482,7 +482,7 @@ async fn settings(
             .await;
         }
         let hash = account.password_hash.clone();
-        if !web::block(move || verify_password(&current_password, &hash)).await? {
+        if !db.check_password(current_password, hash).await? {
             flash(
                 &req,
                 "The current password is wrong. Nothing was saved.",
@@ -492,11 +492,16 @@ async fn settings(
         }
         throttle::succeeded(&db, &account.username)?;
     }
+    // Hashed before anything is saved: a 503 (too many hashes at once)
+    // leaves the settings as they were.
+    let new_hash = if new_password.is_empty() {
+        None
+    } else {
+        Some(db.hash_password(new_password).await?)
+    };
     db.set_display_name(account.id, display_name)
         .map_err(ErrorInternalServerError)?;
-    if !new_password.is_empty() {
-        let hasher = db.clone();
-        let hash = web::block(move || hasher.hash_password(&new_password)).await?;
+    if let Some(hash) = new_hash {
         db.set_password_hash(account.id, &hash)
             .map_err(ErrorInternalServerError)?;
         // The user's session auth hash changed: every other session of this

@@ -25,6 +25,7 @@ use actix_web::{
 use crate::{
     csrf,
     db::{self, Account, Database, Hashing},
+    hash_limit::HashingLimit,
     pages, throttle,
     timeout_store::TimeoutStore,
 };
@@ -88,6 +89,10 @@ pub struct DemoConfig {
     /// How new passwords are hashed: [`Hashing::Strong`] unless a test asks
     /// for the insecure, fast parameters.
     pub hashing: Hashing,
+    /// How many Argon2 computations may run at once (each holds 46 MiB), and
+    /// how long a login waits for one before it is answered `503`. Default:
+    /// one per CPU, 5 seconds.
+    pub hashing_limit: HashingLimit,
 }
 
 impl Default for DemoConfig {
@@ -102,6 +107,7 @@ impl Default for DemoConfig {
             secure_cookies: false,
             trusted_proxies: Vec::new(),
             hashing: Hashing::Strong,
+            hashing_limit: HashingLimit::default(),
             fresh_max_age: DEFAULT_FRESH_MAX_AGE,
         }
     }
@@ -159,12 +165,13 @@ pub async fn start(config: DemoConfig) -> io::Result<Started> {
             format!("SECRET_KEY must have at least {MIN_SECRET_LEN} bytes"),
         ));
     }
-    let db = db::Db::open(&config.database, config.hashing).map_err(|err| {
-        io::Error::other(format!(
-            "cannot open the database {:?}: {err}",
-            config.database
-        ))
-    })?;
+    let db =
+        db::Db::open(&config.database, config.hashing, &config.hashing_limit).map_err(|err| {
+            io::Error::other(format!(
+                "cannot open the database {:?}: {err}",
+                config.database
+            ))
+        })?;
     match &config.sessions {
         SessionBackend::Cookie => serve(&config, db, CookieSessionStore::default),
         SessionBackend::Redis { url } => {

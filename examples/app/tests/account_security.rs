@@ -1,10 +1,14 @@
 //! The example app's own defences, driven over HTTP as a visitor (or an
-//! attacker with a browser) would: login throttling, the current password
-//! for a new one, `fresh_max_age`, "log out everywhere".
+//! attacker with a browser) would: login throttling, the bound on Argon2
+//! computations at once, the current password for a new one,
+//! `fresh_max_age`, "log out everywhere".
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use actix_web::http::{header, StatusCode};
+use actix_web::{
+    http::{header, StatusCode},
+    rt::task::JoinHandle,
+};
 
 use crate::support::{App, Page, Visitor, SESSION_COOKIE};
 
@@ -100,6 +104,152 @@ async fn failed_logins_are_throttled_per_account_and_per_address() {
         "{}",
         app.stderr()
     );
+}
+
+/// Starts an app that runs at most one Argon2 computation at once, a login
+/// waiting `max_wait` seconds for it, and that holds every computation
+/// while the file `hold` exists (`TEST_HASHING_HOLD`), created here.
+fn start_with_one_hashing(
+    dir: &std::path::Path,
+    max_wait: &str,
+    workers: &str,
+) -> (App, std::path::PathBuf) {
+    let hold = dir.join("hold-hashing");
+    std::fs::write(&hold, "").expect("the hold file");
+    let app = App::start(
+        dir,
+        &[
+            ("HASHING_CONCURRENCY", "1"),
+            ("HASHING_MAX_WAIT", max_wait),
+            ("TEST_HASHING_HOLD", hold.to_str().expect("a UTF-8 path")),
+            ("WORKERS", workers),
+        ],
+    );
+    (app, hold)
+}
+
+/// A new visitor posts the login form, in the background: its answer.
+async fn log_in_in_background(
+    app: &App,
+    username: &'static str,
+    password: &'static str,
+) -> JoinHandle<Page> {
+    let mut visitor = Visitor::default();
+    let token = visitor.get(&app.url("/login")).await.csrf_token();
+    let url = app.url("/login");
+    actix_web::rt::spawn(async move {
+        let form = [
+            ("csrf_token", token.as_str()),
+            ("username", username),
+            ("password", password),
+        ];
+        visitor.post(&url, &form).await
+    })
+}
+
+/// Waits until the app has noted `what` on its standard error `times`
+/// times (`TEST_HASHING_HOLD`). The deadline only ends a test that would
+/// otherwise hang: nothing here depends on how fast the app is.
+async fn wait_for_note(app: &App, what: &str, times: usize) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let stderr = app.stderr();
+        // Fail at once, rather than at the deadline, past the bound.
+        assert!(
+            stderr
+                .lines()
+                .filter_map(|line| line.strip_prefix("hashing: started, "))
+                .all(|running| running == "1 running"),
+            "two computations ran at once; stderr:\n{stderr}"
+        );
+        if stderr.matches(what).count() >= times {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the app did not note {what:?} {times} times; stderr:\n{stderr}"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Each Argon2 computation the app started, with how many were running
+/// then (itself included): every one alone.
+#[track_caller]
+fn assert_ran_one_at_a_time(app: &App, computations: usize) {
+    let stderr = app.stderr();
+    let running: Vec<&str> = stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("hashing: started, "))
+        .collect();
+    assert_eq!(running, vec!["1 running"; computations], "{stderr}");
+}
+
+#[actix_web::test]
+async fn password_checks_beyond_the_argon2_bound_wait_their_turn() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    // Two workers: the bound is the app's, not each worker's. The wait is
+    // long enough never to run out here.
+    let (app, hold) = start_with_one_hashing(dir.path(), "600", "2");
+
+    // alice's check takes the only permit, and is held there.
+    let alice = log_in_in_background(&app, "alice", "wonderland").await;
+    wait_for_note(&app, "hashing: started", 1).await;
+    // carol's and an unknown name's (a dummy hash, as costly) wait in line
+    // instead of running beside it.
+    let carol = log_in_in_background(&app, "carol", "looking-glass").await;
+    wait_for_note(&app, "hashing: waiting for a permit", 1).await;
+    let nobody = log_in_in_background(&app, "nobody", "a guess").await;
+    wait_for_note(&app, "hashing: waiting for a permit", 2).await;
+    assert_ran_one_at_a_time(&app, 1);
+
+    // Released, all three are checked, one after the other.
+    std::fs::remove_file(&hold).expect("release the hold");
+    alice.await.expect("alice's login").assert_redirect("/");
+    carol.await.expect("carol's login").assert_redirect("/");
+    nobody
+        .await
+        .expect("the unknown name's login")
+        .assert_redirect("/login");
+    assert_ran_one_at_a_time(&app, 3);
+}
+
+#[actix_web::test]
+async fn a_login_that_waits_too_long_for_argon2_is_answered_503() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (app, hold) = start_with_one_hashing(dir.path(), "1", "1");
+
+    // alice's check takes the only permit, and is held there: carol's
+    // waits its second in line, then is refused, her password unchecked.
+    let alice = log_in_in_background(&app, "alice", "wonderland").await;
+    wait_for_note(&app, "hashing: started", 1).await;
+    let carol = log_in_in_background(&app, "carol", "looking-glass").await;
+    wait_for_note(&app, "hashing: waiting for a permit", 1).await;
+    let refused = carol.await.expect("carol's login");
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        refused
+            .headers
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    assert!(refused.body.contains(r#"id="busy""#), "{}", refused.body);
+    assert_ran_one_at_a_time(&app, 1);
+
+    // Released, alice is logged in, and the permit is free for carol.
+    std::fs::remove_file(&hold).expect("release the hold");
+    alice.await.expect("alice's login").assert_redirect("/");
+    Visitor::default()
+        .try_log_in(&app, "carol", "looking-glass")
+        .await
+        .assert_redirect("/");
+    assert_ran_one_at_a_time(&app, 2);
 }
 
 #[actix_web::test]

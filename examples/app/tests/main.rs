@@ -8,8 +8,9 @@
 //!   store. Needs nothing installed: runs in every `cargo test`.
 //! - `permissions`: the admin page, for an admin, a user without the
 //!   permission and an anonymous visitor. Needs nothing installed.
-//! - `account_security`: the app's own defences (login throttling), over
-//!   plain HTTP. Needs nothing installed.
+//! - `account_security`: the app's own defences (login throttling, the
+//!   bound on Argon2 computations at once), over plain HTTP. Needs nothing
+//!   installed.
 //! - `browser`: a person in headless Chromium. Needs `chromium` and
 //!   `chromium-driver`.
 //! - `redis`: several instances on one Redis, Redis killed. Needs

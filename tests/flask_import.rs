@@ -41,7 +41,7 @@
 use std::{
     collections::HashMap,
     io::{BufRead, BufReader, Read, Write},
-    net::{SocketAddr, TcpListener, TcpStream},
+    net::{SocketAddr, TcpStream},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     sync::{mpsc, Arc, Mutex, OnceLock},
@@ -56,19 +56,21 @@ use actix_login::{
 };
 use actix_session::{
     storage::{CookieSessionStore, SessionStore},
-    SessionExt, SessionMiddleware,
+    SessionExt,
 };
-
-use crate::common::MemoryStore;
 use actix_web::{
     body::{BoxBody, MessageBody},
-    cookie::Key,
     dev::{Service, ServiceResponse},
     http::{
         header::{self, HeaderValue},
         StatusCode,
     },
     test, web, App, HttpRequest, HttpResponse,
+};
+
+use crate::{
+    common::{send, session_middleware_with, text, Jar, MemoryStore, Resp, SetCookie},
+    support_faults::free_port,
 };
 
 /// The Flask app's `SECRET_KEY`, given to the twins as `PARITY_SECRET`.
@@ -256,13 +258,6 @@ fn harness() -> PathBuf {
         })
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
-}
-
 /// A twin serving on 127.0.0.1; killed when dropped.
 struct RunningTwin {
     twin: Twin,
@@ -359,6 +354,7 @@ impl RunningTwin {
             self.port
         );
         if let Some(cookies) = jar.header() {
+            let cookies = String::from_utf8(cookies).expect("a UTF-8 Cookie header");
             req.push_str(&format!("Cookie: {cookies}\r\n"));
         }
         for (name, value) in extra {
@@ -524,113 +520,7 @@ const DAY: i64 = 24 * 3600;
 /// Flask's default `PERMANENT_SESSION_LIFETIME`.
 const FLASK_MAX_AGE: u64 = 31 * 24 * 3600;
 
-// ------------------------------------------------------------ cookie jar
-
-/// The cookies a browser holds, in the order they were set; `Set-Cookie`
-/// headers are applied in order, as a browser does (path and domain are
-/// not tracked: one host, `/`).
-#[derive(Debug, Clone, Default)]
-struct Jar(Vec<(String, String)>);
-
-/// A parsed `Set-Cookie`.
-#[derive(Debug, Clone)]
-struct SetCookie {
-    name: String,
-    value: String,
-    /// `(lowercased name, value)` of each attribute.
-    attrs: Vec<(String, String)>,
-}
-
-impl SetCookie {
-    fn parse(header: &str) -> SetCookie {
-        let mut parts = header.split(';');
-        let (name, value) = parts
-            .next()
-            .and_then(|nv| nv.split_once('='))
-            .unwrap_or_else(|| panic!("not a Set-Cookie: {header:?}"));
-        let attrs = parts
-            .map(|a| {
-                let (k, v) = a.split_once('=').unwrap_or((a, ""));
-                (k.trim().to_ascii_lowercase(), v.trim().to_owned())
-            })
-            .collect();
-        SetCookie {
-            name: name.trim().to_owned(),
-            value: value.trim().to_owned(),
-            attrs,
-        }
-    }
-
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Deletes the cookie: an empty value, `Max-Age` ≤ 0, or an expiry in
-    /// 1970 (Werkzeug writes both forms).
-    fn is_deletion(&self) -> bool {
-        self.value.is_empty()
-            || self
-                .attr("max-age")
-                .is_some_and(|m| m.parse::<i64>().is_ok_and(|n| n <= 0))
-            || self.attr("expires").is_some_and(|e| e.contains("1970"))
-    }
-}
-
-impl Jar {
-    fn store(&mut self, set_cookie: &str) {
-        let c = SetCookie::parse(set_cookie);
-        self.0.retain(|(n, _)| *n != c.name);
-        if !c.is_deletion() {
-            self.0.push((c.name, c.value));
-        }
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn set(&mut self, name: &str, value: &str) {
-        self.0.retain(|(n, _)| n != name);
-        self.0.push((name.to_owned(), value.to_owned()));
-    }
-
-    fn remove(&mut self, name: &str) {
-        self.0.retain(|(n, _)| n != name);
-    }
-
-    fn with(name: &str, value: &str) -> Jar {
-        let mut jar = Jar::default();
-        jar.set(name, value);
-        jar
-    }
-
-    fn header(&self) -> Option<String> {
-        if self.0.is_empty() {
-            return None;
-        }
-        Some(
-            self.0
-                .iter()
-                .map(|(n, v)| format!("{n}={v}"))
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    }
-}
-
 // --------------------------------------------------------------- our app
-
-fn text(body: impl Into<String>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .body(body.into())
-}
 
 /// The twins' `/`: `user=<id> fresh=<0|1>` or `anonymous`.
 async fn index(req: HttpRequest, user: CurrentUser<Person>) -> actix_web::Result<HttpResponse> {
@@ -691,11 +581,6 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/visit", web::get().to(visit));
 }
 
-/// The actix session cookie's key (any 64 bytes).
-fn session_key() -> Key {
-    Key::from(&[7u8; 64])
-}
-
 /// The app's settings for one run.
 #[derive(Clone)]
 struct Setup {
@@ -749,10 +634,7 @@ impl Setup {
     ) -> Client<
         impl Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
     > {
-        let sessions = SessionMiddleware::builder(store, session_key())
-            .cookie_name(self.cookie.to_owned())
-            .cookie_secure(false)
-            .build();
+        let sessions = session_middleware_with(store, self.cookie);
         let svc = test::init_service(
             App::new()
                 .wrap(self.manager(signals))
@@ -769,25 +651,6 @@ impl Setup {
     }
 }
 
-/// A response of our app.
-#[derive(Debug)]
-struct Reply {
-    status: StatusCode,
-    set_cookies: Vec<String>,
-    body: String,
-}
-
-impl Reply {
-    /// The `Set-Cookie` headers for `name`, in order.
-    fn cookies_named(&self, name: &str) -> Vec<SetCookie> {
-        self.set_cookies
-            .iter()
-            .map(|h| SetCookie::parse(h))
-            .filter(|c| c.name == name)
-            .collect()
-    }
-}
-
 /// A browser of our app: a cookie jar, an address, a `User-Agent`.
 struct Client<S> {
     svc: S,
@@ -801,53 +664,31 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    async fn get(&mut self, path: &str) -> Reply {
-        let cookies = self.jar.header().map(String::into_bytes);
-        self.get_with_cookie_bytes(path, cookies).await
+    /// `GET path` with the jar's cookies; keeps the cookies the response
+    /// sets.
+    async fn get(&mut self, path: &str) -> Resp {
+        self.send(test::TestRequest::get().uri(path)).await
     }
 
-    /// `GET path` with this `Cookie` header (raw bytes), or none; keeps
-    /// the cookies the response sets.
-    async fn get_with_cookie_bytes(&mut self, path: &str, cookie: Option<Vec<u8>>) -> Reply {
-        let mut req = test::TestRequest::get()
-            .uri(path)
+    /// `GET path` with this `Cookie` header (raw bytes) instead of the
+    /// jar's; keeps the cookies the response sets.
+    async fn get_with_cookie_bytes(&mut self, path: &str, cookie: Vec<u8>) -> Resp {
+        let cookie = HeaderValue::from_bytes(&cookie).expect("a valid header value");
+        self.send(
+            test::TestRequest::get()
+                .uri(path)
+                .insert_header((header::COOKIE, cookie)),
+        )
+        .await
+    }
+
+    /// Sends `req` from this browser's address and `User-Agent`
+    /// ([`send`](crate::common::send)).
+    async fn send(&mut self, req: test::TestRequest) -> Resp {
+        let req = req
             .peer_addr(self.peer)
             .insert_header((header::USER_AGENT, self.ua));
-        if let Some(cookie) = cookie {
-            req = req.insert_header((
-                header::COOKIE,
-                HeaderValue::from_bytes(&cookie).expect("a valid header value"),
-            ));
-        }
-        let (status, headers, body) = match self.svc.call(req.to_request()).await {
-            Ok(res) => {
-                let status = res.status();
-                let headers = res.headers().clone();
-                let body = test::read_body(res).await;
-                (status, headers, body)
-            }
-            Err(err) => {
-                let res = err.error_response();
-                let status = res.status();
-                let headers = res.headers().clone();
-                let body = actix_web::body::to_bytes(res.into_body())
-                    .await
-                    .unwrap_or_default();
-                (status, headers, body)
-            }
-        };
-        let set_cookies: Vec<String> = headers
-            .get_all(header::SET_COOKIE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect();
-        for c in &set_cookies {
-            self.jar.store(c);
-        }
-        Reply {
-            status,
-            set_cookies,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
+        send(&self.svc, &mut self.jar, req).await
     }
 }
 
@@ -855,13 +696,13 @@ where
 #[derive(Debug)]
 struct Outcome {
     /// The first request, with the Flask cookies.
-    first: Reply,
+    first: Resp,
     /// The browser's cookies after it.
     jar: Jar,
     /// The actix session's keys after it.
     keys: String,
     /// `GET /` again with whatever the browser then holds.
-    second: Reply,
+    second: Resp,
     /// Every signal sent during the three requests.
     signals: Vec<Received>,
 }
@@ -1649,7 +1490,7 @@ async fn garbage_flask_cookies_are_ignored() {
                     let mut header = b"session=".to_vec();
                     header.extend_from_slice(value);
                     c.jar = Jar::default();
-                    let r = c.get_with_cookie_bytes("/", Some(header)).await;
+                    let r = c.get_with_cookie_bytes("/", header).await;
                     let ctx = format!(
                         "{twin:?} {cookie} {protection:?}: {:?}",
                         String::from_utf8_lossy(value)

@@ -13,7 +13,7 @@
 //! | dave  |                       |                         |                              |
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{HashMap, HashSet},
     sync::atomic::{AtomicUsize, Ordering},
     time::Duration,
 };
@@ -23,21 +23,20 @@ use actix_login::{
     LoginError, LoginManager, LoginOptions, PermissionExt, PermissionLoader, PermissionRequired,
     Permissions, RememberCookie, RequiredPermissions, User, UserLoader,
 };
-use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{
     body::MessageBody,
-    cookie::{Cookie, Key},
     dev::{Service, ServiceRequest, ServiceResponse},
     http::{
-        header::{self, HeaderMap, HeaderValue},
+        header::{self, HeaderValue},
         Method, StatusCode,
     },
     middleware::{from_fn, Next},
     test, web, App, FromRequest, HttpRequest, HttpResponse,
 };
 
+use crate::common::{get, send, session_middleware, Jar, Resp, SESSION_COOKIE};
+
 const SECRET: &str = "permission tests: a secret long enough to sign with";
-const SESSION_COOKIE: &str = "sid";
 
 // ------------------------------------------------------------------ users
 
@@ -344,16 +343,6 @@ fn manager(setup: &Setup) -> LoginManager<Account> {
     builder.build()
 }
 
-fn session_middleware() -> SessionMiddleware<CookieSessionStore> {
-    let bytes: Vec<u8> = (0u8..64)
-        .map(|i| i.wrapping_mul(31).wrapping_add(3))
-        .collect();
-    SessionMiddleware::builder(CookieSessionStore::default(), Key::from(&bytes))
-        .cookie_name(SESSION_COOKIE.to_owned())
-        .cookie_secure(false)
-        .build()
-}
-
 async fn service(
     grants: &web::Data<Grants>,
     setup: Setup,
@@ -374,72 +363,6 @@ async fn service(
 
 // ------------------------------------------------------------------ client
 
-/// A browser's cookies, by name.
-#[derive(Debug, Default)]
-struct Jar(BTreeMap<String, String>);
-
-#[derive(Debug)]
-struct Resp {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    fn cookies(&self) -> Vec<Cookie<'static>> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .filter_map(|v| v.to_str().ok())
-            .filter_map(|s| Cookie::parse(s.to_owned()).ok())
-            .collect()
-    }
-}
-
-/// Sends `req` with the jar's cookies; keeps the response's cookies.
-async fn send<S, B>(svc: &S, jar: &mut Jar, mut req: test::TestRequest) -> Resp
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    if !jar.0.is_empty() {
-        let cookies: Vec<String> = jar.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        req = req.insert_header((header::COOKIE, cookies.join("; ")));
-    }
-    let fut = svc.call(req.to_request());
-    let res = actix_web::rt::time::timeout(Duration::from_secs(5), fut)
-        .await
-        .expect("an answer within 5 s")
-        .expect("the service answers errors as responses");
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = String::from_utf8_lossy(&test::read_body(res).await).into_owned();
-    let resp = Resp {
-        status,
-        headers,
-        body,
-    };
-    for c in resp.cookies() {
-        if c.value().is_empty() {
-            jar.0.remove(c.name());
-        } else {
-            jar.0.insert(c.name().to_owned(), c.value().to_owned());
-        }
-    }
-    resp
-}
-
-async fn get<S, B>(svc: &S, jar: &mut Jar, path: &str) -> Resp
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    send(svc, jar, test::TestRequest::get().uri(path)).await
-}
-
 /// A browser logged in as `id`.
 async fn logged_in<S, B>(svc: &S, id: &str) -> Jar
 where
@@ -449,7 +372,7 @@ where
     let mut jar = Jar::default();
     let r = get(svc, &mut jar, &format!("/login/{id}")).await;
     assert_eq!(r.status, StatusCode::OK, "login {id}: {}", r.body);
-    assert!(jar.0.contains_key(SESSION_COOKIE));
+    assert!(jar.get(SESSION_COOKIE).is_some());
     jar
 }
 
@@ -608,7 +531,10 @@ async fn a_failing_loader_is_a_500_that_keeps_the_session() {
     let grants = grants();
     let svc = service(&grants, Setup::default()).await;
     let mut alice = logged_in(&svc, "alice").await;
-    let session = alice.0[SESSION_COOKIE].clone();
+    let session = alice
+        .get(SESSION_COOKIE)
+        .expect("a session cookie")
+        .to_owned();
 
     grants.failures.store(1, Ordering::SeqCst);
     let r = get(&svc, &mut alice, "/read").await;
@@ -622,12 +548,12 @@ async fn a_failing_loader_is_a_500_that_keeps_the_session() {
         "the loader's message is not shown"
     );
     assert!(
-        r.cookies()
+        r.cookies_named(SESSION_COOKIE)
             .iter()
-            .all(|c| c.name() != SESSION_COOKIE || !c.value().is_empty()),
+            .all(|c| !c.value.is_empty()),
         "the session cookie is not deleted"
     );
-    assert_eq!(alice.0[SESSION_COOKIE], session);
+    assert_eq!(alice.get(SESSION_COOKIE), Some(session.as_str()));
     assert_eq!(grants.runs(), 0);
 
     // The fault passed: the same browser is still alice.

@@ -24,7 +24,7 @@
 
 use std::{
     cell::{Cell, RefCell},
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{HashMap, HashSet},
     future::Future,
     pin::Pin,
     rc::Rc,
@@ -37,22 +37,25 @@ use actix_login::{
     CurrentUser, LoaderError, LoginError, LoginExt, LoginManager, LoginOptions, RememberCookie,
     User, UserLoader,
 };
-use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{
     body::MessageBody,
-    cookie::{time::OffsetDateTime, Cookie, Key},
-    dev::{Service, ServiceRequest, ServiceResponse},
+    cookie::Cookie,
+    dev::{ServiceRequest, ServiceResponse},
     guard,
     http::{
-        header::{self, HeaderMap, HeaderName, HeaderValue},
+        header::{self, HeaderName, HeaderValue},
         StatusCode,
     },
     middleware::{from_fn, ErrorHandlerResponse, ErrorHandlers, Next},
     test, web, App, FromRequest, HttpRequest, HttpResponse, HttpServer,
 };
 
+use crate::{
+    common::{body, get, session_middleware, Jar, Resp, SESSION_COOKIE},
+    support_faults::bounded,
+};
+
 const SECRET: &str = "request-state tests: a secret long enough to sign with";
-const SESSION_COOKIE: &str = "sid";
 /// The default name of the remember cookie.
 const REMEMBER_COOKIE: &str = "remember_token";
 
@@ -128,20 +131,6 @@ fn manager(table: &Arc<Table>) -> LoginManager<Account> {
         .build()
 }
 
-fn session_key() -> Key {
-    let bytes: Vec<u8> = (0u8..64)
-        .map(|i| i.wrapping_mul(29).wrapping_add(7))
-        .collect();
-    Key::from(&bytes)
-}
-
-fn session_middleware() -> SessionMiddleware<CookieSessionStore> {
-    SessionMiddleware::builder(CookieSessionStore::default(), session_key())
-        .cookie_name(SESSION_COOKIE.to_owned())
-        .cookie_secure(false)
-        .build()
-}
-
 // ------------------------------------------------------------------ helpers
 
 /// How a page names a `CurrentUser`: its id, or `anonymous`.
@@ -178,150 +167,6 @@ fn set_header<B>(res: &mut ServiceResponse<B>, name: &'static str, value: &str) 
         HeaderName::from_static(name),
         HeaderValue::from_str(&value.replace(['\r', '\n'], " ")).expect("an ASCII header value"),
     );
-}
-
-/// Five seconds, then the test fails instead of hanging.
-async fn bounded<F: Future>(what: &str, fut: F) -> F::Output {
-    actix_web::rt::time::timeout(Duration::from_secs(5), fut)
-        .await
-        .unwrap_or_else(|_| panic!("{what}: no answer in 5 s"))
-}
-
-/// Whether a parsed `Set-Cookie` deletes its cookie.
-fn is_deletion(c: &Cookie<'_>) -> bool {
-    c.value().is_empty()
-        || c.max_age()
-            .is_some_and(|age| age.is_zero() || age.is_negative())
-        || c.expires_datetime()
-            .is_some_and(|at| at <= OffsetDateTime::now_utc())
-}
-
-/// A browser's cookies, by name.
-#[derive(Debug, Clone, Default)]
-struct Jar(BTreeMap<String, String>);
-
-impl Jar {
-    fn header(&self) -> Option<String> {
-        (!self.0.is_empty()).then(|| {
-            self.0
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-    }
-
-    fn store(&mut self, c: &Cookie<'_>) {
-        if is_deletion(c) {
-            self.0.remove(c.name());
-        } else {
-            self.0.insert(c.name().to_owned(), c.value().to_owned());
-        }
-    }
-
-    /// The browser was closed: the session cookie is gone, the remember
-    /// cookie stays.
-    fn close(&mut self) {
-        self.0.remove(SESSION_COOKIE);
-    }
-}
-
-/// A response, read whole.
-#[derive(Debug)]
-struct Resp {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    fn cookies(&self) -> Vec<Cookie<'static>> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .filter_map(|v| v.to_str().ok())
-            .filter_map(|s| Cookie::parse(s.to_owned()).ok())
-            .collect()
-    }
-
-    fn set_cookie_headers(&self) -> Vec<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect()
-    }
-
-    /// The `Set-Cookie` for `name`, if any.
-    fn cookie(&self, name: &str) -> Option<Cookie<'static>> {
-        self.cookies().into_iter().find(|c| c.name() == name)
-    }
-
-    /// Whether the response sets `name` to a value (not a deletion).
-    fn sets(&self, name: &str) -> bool {
-        self.cookie(name).is_some_and(|c| !is_deletion(&c))
-    }
-
-    /// Whether the response deletes `name`.
-    fn deletes(&self, name: &str) -> bool {
-        self.cookie(name).is_some_and(|c| is_deletion(&c))
-    }
-}
-
-/// GETs `path` from a test service with the jar's cookies, and stores the
-/// response's cookies in the jar. An `Err` from the service is turned into
-/// its error response.
-async fn get<S, B>(svc: &S, jar: &mut Jar, path: &str) -> Resp
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let mut req = test::TestRequest::get().uri(path);
-    if let Some(cookies) = jar.header() {
-        req = req.insert_header((header::COOKIE, cookies));
-    }
-    let resp = match svc.call(req.to_request()).await {
-        Ok(res) => {
-            let status = res.status();
-            let headers = res.headers().clone();
-            let body = test::read_body(res).await;
-            Resp {
-                status,
-                headers,
-                body: String::from_utf8_lossy(&body).into_owned(),
-            }
-        }
-        Err(err) => {
-            let res = err.error_response();
-            let status = res.status();
-            let headers = res.headers().clone();
-            let body = actix_web::body::to_bytes(res.into_body())
-                .await
-                .unwrap_or_default();
-            Resp {
-                status,
-                headers,
-                body: String::from_utf8_lossy(&body).into_owned(),
-            }
-        }
-    };
-    for c in resp.cookies() {
-        jar.store(&c);
-    }
-    resp
-}
-
-/// GETs `path`, which must answer 200; returns the body.
-async fn body<S, B>(svc: &S, jar: &mut Jar, path: &str) -> String
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let r = bounded(path, get(svc, jar, path)).await;
-    assert_eq!(r.status, StatusCode::OK, "GET {path}: {}", r.body);
-    r.body
 }
 
 // ------------------------------------------------------------------ routes
@@ -449,9 +294,9 @@ async fn middleware_between_manager_and_session_reads_the_user_after_the_respons
     assert!(
         r.sets(SESSION_COOKIE),
         "the login response sets the session cookie: {:?}",
-        r.set_cookie_headers()
+        r.set_cookies()
     );
-    assert!(r.sets(REMEMBER_COOKIE), "{:?}", r.set_cookie_headers());
+    assert!(r.sets(REMEMBER_COOKIE), "{:?}", r.set_cookies());
     assert_eq!(r.header("x-after-user"), Some("alice"));
     assert_eq!(r.header("x-after-fresh"), Some("true"));
 
@@ -480,7 +325,7 @@ async fn middleware_between_manager_and_session_reads_the_user_after_the_respons
     assert_eq!(r.header("x-after-fresh"), Some("false"));
 
     // Restored from the remember cookie: alice, not fresh.
-    alice.close();
+    alice.remove(SESSION_COOKIE); // the browser was closed
     let r = get(&svc, &mut alice, "/").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.header("x-after-user"), Some("alice"));
@@ -490,7 +335,7 @@ async fn middleware_between_manager_and_session_reads_the_user_after_the_respons
     let mut bob = Jar::default();
     let r = get(&svc, &mut bob, "/login/bob?redirect=1").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert!(r.sets(SESSION_COOKIE), "{:?}", r.set_cookie_headers());
+    assert!(r.sets(SESSION_COOKIE), "{:?}", r.set_cookies());
     assert_eq!(r.header("x-after-user"), Some("bob"));
     assert_eq!(body(&svc, &mut bob, "/me").await, "bob");
 
@@ -595,7 +440,7 @@ async fn a_spawned_task_with_a_request_clone_reads_the_user_and_logs_out() {
 
     assert_eq!(body(&svc, &mut anon, "/spawned-whoami").await, "anonymous");
     let r = get(&svc, &mut alice, "/login/alice?remember=1").await;
-    assert!(r.sets(REMEMBER_COOKIE), "{:?}", r.set_cookie_headers());
+    assert!(r.sets(REMEMBER_COOKIE), "{:?}", r.set_cookies());
     assert_eq!(body(&svc, &mut alice, "/spawned-whoami").await, "alice");
     assert_eq!(body(&svc, &mut anon, "/spawned-whoami").await, "anonymous");
 
@@ -605,7 +450,7 @@ async fn a_spawned_task_with_a_request_clone_reads_the_user_and_logs_out() {
     assert!(
         r.deletes(REMEMBER_COOKIE),
         "the logout in the task deletes the remember cookie in this response: {:?}",
-        r.set_cookie_headers()
+        r.set_cookies()
     );
 
     // The session no longer names alice.
@@ -646,7 +491,7 @@ async fn inner_service_called_in_a_spawned_task_inside_the_manager_works() {
 
     let r = get(&svc, &mut alice, "/login/alice?remember=1").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.sets(REMEMBER_COOKIE), "{:?}", r.set_cookie_headers());
+    assert!(r.sets(REMEMBER_COOKIE), "{:?}", r.set_cookies());
 
     let r = get(&svc, &mut alice, "/protected").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -659,7 +504,7 @@ async fn inner_service_called_in_a_spawned_task_inside_the_manager_works() {
 
     let r = get(&svc, &mut alice, "/logout").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.deletes(REMEMBER_COOKIE), "{:?}", r.set_cookie_headers());
+    assert!(r.deletes(REMEMBER_COOKIE), "{:?}", r.set_cookies());
 
     let r = get(&svc, &mut alice, "/protected").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
@@ -766,7 +611,7 @@ async fn a_future_made_by_a_request_in_flight_and_driven_by_another_acts_for_its
             let mut jar = alice.clone();
             actix_web::rt::spawn(async move { get(&*svc, &mut jar, "/park-and-wait").await })
         };
-        bounded("alice's request parks", async {
+        bounded(Duration::from_secs(5), "alice's request parks", async {
             while PARKED_FUTURE.with(|p| p.borrow().is_none()) {
                 actix_web::rt::time::sleep(Duration::from_millis(1)).await;
             }
@@ -779,7 +624,7 @@ async fn a_future_made_by_a_request_in_flight_and_driven_by_another_acts_for_its
         );
 
         // Bob's request drives it: alice's load happens now, for alice.
-        let r = bounded("bob's request", get(&*svc, &mut bob, "/drive-parked")).await;
+        let r = get(&*svc, &mut bob, "/drive-parked").await;
         assert_eq!(r.status, StatusCode::OK, "round {round}: {}", r.body);
         assert_eq!(
             r.body, "parked=alice me=bob again=bob login_id=bob",
@@ -793,7 +638,7 @@ async fn a_future_made_by_a_request_in_flight_and_driven_by_another_acts_for_its
         assert_eq!(table.loads("bob"), bob_loads + 1, "round {round}");
 
         // Alice's request sees the user its future loaded: no second load.
-        let r = bounded("alice's response", in_flight)
+        let r = bounded(Duration::from_secs(5), "alice's response", in_flight)
             .await
             .expect("alice's request task");
         assert_eq!(r.status, StatusCode::OK, "round {round}: {}", r.body);
@@ -928,9 +773,9 @@ async fn an_admin_logs_out_another_request_in_flight() {
     let mut alice = Jar::default();
     let mut admin = Jar::default();
     let r = get(&*svc, &mut alice, "/login/alice?remember=1").await;
-    assert!(r.sets(REMEMBER_COOKIE), "{:?}", r.set_cookie_headers());
+    assert!(r.sets(REMEMBER_COOKIE), "{:?}", r.set_cookies());
     let r = get(&*svc, &mut admin, "/login/admin?remember=1").await;
-    assert!(r.sets(REMEMBER_COOKIE), "{:?}", r.set_cookie_headers());
+    assert!(r.sets(REMEMBER_COOKIE), "{:?}", r.set_cookies());
     assert_eq!(body(&*svc, &mut alice, "/me").await, "alice");
 
     // Alice's request goes in and waits.
@@ -942,7 +787,7 @@ async fn an_admin_logs_out_another_request_in_flight() {
             (r, jar)
         })
     };
-    bounded("alice's request parks", async {
+    bounded(Duration::from_secs(5), "alice's request parks", async {
         while PARKED_REQUEST.with(|p| p.borrow().is_none()) {
             actix_web::rt::time::sleep(Duration::from_millis(1)).await;
         }
@@ -950,25 +795,25 @@ async fn an_admin_logs_out_another_request_in_flight() {
     .await;
 
     // The admin kicks her.
-    let r = bounded("the kick", get(&*svc, &mut admin, "/kick")).await;
+    let r = get(&*svc, &mut admin, "/kick").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(
         r.body,
         "admin kicked alice (now none); still admin, login_id=admin"
     );
     assert!(
-        r.cookie(REMEMBER_COOKIE).is_none(),
+        r.cookies_named(REMEMBER_COOKIE).is_empty(),
         "the admin's response must not touch the admin's remember cookie: {:?}",
-        r.set_cookie_headers()
+        r.set_cookies()
     );
     assert!(
         !r.deletes(SESSION_COOKIE),
         "the admin's response must not delete the admin's session: {:?}",
-        r.set_cookie_headers()
+        r.set_cookies()
     );
 
     // Alice's response carries her logout.
-    let (r, alice_after) = bounded("alice's response", in_flight)
+    let (r, alice_after) = bounded(Duration::from_secs(5), "alice's response", in_flight)
         .await
         .expect("alice's request task");
     alice = alice_after;
@@ -977,10 +822,10 @@ async fn an_admin_logs_out_another_request_in_flight() {
     assert!(
         r.deletes(REMEMBER_COOKIE),
         "alice's response deletes her remember cookie: {:?}",
-        r.set_cookie_headers()
+        r.set_cookies()
     );
     assert!(
-        !alice.0.contains_key(REMEMBER_COOKIE),
+        alice.get(REMEMBER_COOKIE).is_none(),
         "alice's browser lost the remember cookie"
     );
 
@@ -991,9 +836,9 @@ async fn an_admin_logs_out_another_request_in_flight() {
         "id=none fresh=ok:false remembered=ok:false"
     );
     assert_eq!(body(&*svc, &mut admin, "/me").await, "admin");
-    assert!(admin.0.contains_key(REMEMBER_COOKIE));
+    assert!(admin.get(REMEMBER_COOKIE).is_some());
     // Even with the session forgotten, the admin's remember cookie works.
-    admin.close();
+    admin.remove(SESSION_COOKIE); // the browser was closed
     assert_eq!(body(&*svc, &mut admin, "/me").await, "admin");
 }
 
@@ -1099,7 +944,7 @@ async fn login_ext_answers_in_handlers_middleware_and_guards_without_loading() {
 
     // Alice closes the browser: the session names nobody until something
     // loads (the trait does not restore from the cookie).
-    alice.close();
+    alice.remove(SESSION_COOKIE); // the browser was closed
     let loads = table.total_loads();
     let r = get(&svc, &mut alice, "/login-id").await;
     assert!(
@@ -1180,9 +1025,9 @@ fn assert_no_manager_everywhere(r: &Resp, what: &str) {
         );
     }
     assert!(
-        r.cookie(REMEMBER_COOKIE).is_none(),
+        r.cookies_named(REMEMBER_COOKIE).is_empty(),
         "{what}: no remember cookie without a manager: {:?}",
-        r.set_cookie_headers()
+        r.set_cookies()
     );
 }
 

@@ -14,6 +14,10 @@
 //! * [`Client`]: sends `TestRequest`s through `test::init_service`, keeps the
 //!   cookies of every `Set-Cookie` (deletions included) and sends them back,
 //!   exactly as received (quoted values stay quoted).
+//! * [`send`], [`get`] and [`body`]: the same cookie handling for any test
+//!   service (an app with its own user type) and a [`Jar`] of the caller's,
+//!   adding no `User-Agent` and no address; the service must answer within
+//!   5 s, with a response (never `Err`).
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -31,7 +35,10 @@ use actix_login::{
     user_loader, CurrentUser, LoaderError, LoginManager, LoginManagerBuilder, LoginOptions,
     RememberCookie, SessionProtection, Signal, User,
 };
-use actix_session::{storage::CookieSessionStore, SessionExt, SessionMiddleware};
+use actix_session::{
+    storage::{CookieSessionStore, SessionStore},
+    SessionExt, SessionMiddleware,
+};
 use actix_web::{
     body::{BoxBody, MessageBody},
     cookie::Key,
@@ -357,7 +364,8 @@ impl Signals {
 
 // ------------------------------------------------------------------ routes
 
-fn text(body: impl Into<String>) -> HttpResponse {
+/// A 200 `text/plain; charset=utf-8` response.
+pub fn text(body: impl Into<String>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(body.into())
@@ -626,10 +634,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/session/keys", web::get().to(session_keys));
 }
 
-/// The session middleware of every test app.
+/// The session middleware of every test app: cookie sessions in the
+/// cookie [`SESSION_COOKIE`].
 pub fn session_middleware() -> SessionMiddleware<CookieSessionStore> {
-    SessionMiddleware::builder(CookieSessionStore::default(), session_key())
-        .cookie_name(SESSION_COOKIE.to_owned())
+    session_middleware_with(CookieSessionStore::default(), SESSION_COOKIE)
+}
+
+/// A session middleware over `store`, its cookie named `cookie_name`, not
+/// `Secure`, signed with [`session_key`].
+pub fn session_middleware_with<St: SessionStore>(
+    store: St,
+    cookie_name: &str,
+) -> SessionMiddleware<St> {
+    SessionMiddleware::builder(store, session_key())
+        .cookie_name(cookie_name.to_owned())
         .cookie_secure(false)
         .build()
 }
@@ -774,6 +792,13 @@ pub fn parse_http_date(s: &str) -> Option<SystemTime> {
 }
 
 impl Jar {
+    /// A jar holding one cookie (value sent exactly as given).
+    pub fn with(name: &str, value: &str) -> Jar {
+        let mut jar = Jar::default();
+        jar.set(name, value);
+        jar
+    }
+
     pub fn store(&mut self, set_cookie: &str) {
         let Some(c) = SetCookie::parse(set_cookie) else {
             return;
@@ -854,16 +879,35 @@ impl Resp {
             .collect()
     }
 
-    /// The `Set-Cookie` header for `name`, if exactly one (panics on two).
-    pub fn set_cookie(&self, name: &str) -> Option<SetCookie> {
-        let all: Vec<SetCookie> = self
-            .set_cookies()
+    /// Every `Set-Cookie` header for `name`, parsed, in order.
+    pub fn cookies_named(&self, name: &str) -> Vec<SetCookie> {
+        self.set_cookies()
             .iter()
             .filter_map(|h| SetCookie::parse(h))
             .filter(|c| c.name == name)
-            .collect();
+            .collect()
+    }
+
+    /// The `Set-Cookie` header for `name`, if exactly one (panics on two).
+    pub fn set_cookie(&self, name: &str) -> Option<SetCookie> {
+        let all = self.cookies_named(name);
         assert!(all.len() <= 1, "two Set-Cookie headers for {name}: {all:?}");
         all.into_iter().next()
+    }
+
+    /// Whether the first `Set-Cookie` for `name` gives it a value (is not
+    /// a deletion).
+    pub fn sets(&self, name: &str) -> bool {
+        self.cookies_named(name)
+            .first()
+            .is_some_and(|c| !c.is_deletion())
+    }
+
+    /// Whether the first `Set-Cookie` for `name` deletes it.
+    pub fn deletes(&self, name: &str) -> bool {
+        self.cookies_named(name)
+            .first()
+            .is_some_and(SetCookie::is_deletion)
     }
 
     /// The raw `Set-Cookie` header text for `name`.
@@ -926,14 +970,6 @@ where
     /// `testing::login_as`).
     pub async fn send_request(&mut self, mut req: actix_http::Request) -> Resp {
         let headers = req.headers_mut();
-        if !headers.contains_key(header::COOKIE) {
-            if let Some(cookie) = self.jar.header() {
-                headers.insert(
-                    header::COOKIE,
-                    HeaderValue::from_bytes(&cookie).expect("cookie header bytes"),
-                );
-            }
-        }
         if !headers.contains_key(header::USER_AGENT) {
             if let Some(ua) = &self.user_agent {
                 headers.insert(
@@ -942,37 +978,7 @@ where
                 );
             }
         }
-        let resp = match self.svc.call(req).await {
-            Ok(res) => {
-                let status = res.status();
-                let headers = res.headers().clone();
-                let body = test::read_body(res).await;
-                Resp {
-                    status,
-                    headers,
-                    body: String::from_utf8_lossy(&body).into_owned(),
-                    was_error: false,
-                }
-            }
-            Err(err) => {
-                let res = err.error_response();
-                let status = res.status();
-                let headers = res.headers().clone();
-                let body = actix_web::body::to_bytes(res.into_body())
-                    .await
-                    .unwrap_or_default();
-                Resp {
-                    status,
-                    headers,
-                    body: String::from_utf8_lossy(&body).into_owned(),
-                    was_error: true,
-                }
-            }
-        };
-        for sc in resp.set_cookies() {
-            self.jar.store(&sc);
-        }
-        resp
+        exchange(&self.svc, &mut self.jar, req).await
     }
 
     pub async fn get(&mut self, path: &str) -> Resp {
@@ -1013,6 +1019,102 @@ where
         let name = self.remember_name.clone();
         self.jar.set(&name, value);
     }
+}
+
+/// Sends `req` to `svc` with the jar's cookies (unless the request already
+/// has a `Cookie` header), reads the response whole (an `Err` of the service
+/// becomes its error response, marked [`Resp::was_error`]), and stores the
+/// response's cookies in the jar.
+async fn exchange<S, B>(svc: &S, jar: &mut Jar, mut req: actix_http::Request) -> Resp
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let headers = req.headers_mut();
+    if !headers.contains_key(header::COOKIE) {
+        if let Some(cookie) = jar.header() {
+            headers.insert(
+                header::COOKIE,
+                HeaderValue::from_bytes(&cookie).expect("cookie header bytes"),
+            );
+        }
+    }
+    let resp = match svc.call(req).await {
+        Ok(res) => {
+            let status = res.status();
+            let headers = res.headers().clone();
+            let body = test::read_body(res).await;
+            Resp {
+                status,
+                headers,
+                body: String::from_utf8_lossy(&body).into_owned(),
+                was_error: false,
+            }
+        }
+        Err(err) => {
+            let res = err.error_response();
+            let status = res.status();
+            let headers = res.headers().clone();
+            let body = actix_web::body::to_bytes(res.into_body())
+                .await
+                .unwrap_or_default();
+            Resp {
+                status,
+                headers,
+                body: String::from_utf8_lossy(&body).into_owned(),
+                was_error: true,
+            }
+        }
+    };
+    for sc in resp.set_cookies() {
+        jar.store(&sc);
+    }
+    resp
+}
+
+/// Sends `req` to any test service (any app, any user type) as a browser
+/// holding `jar`: with the jar's cookies (unless the request already has a
+/// `Cookie` header) and nothing else added (no `User-Agent`, no address);
+/// the response's cookies go into the jar. The service must answer within
+/// 5 s, with a response: an `Err` of the service (which a server would
+/// still turn into a response, unseen by the middleware on the way out)
+/// fails the test.
+pub async fn send<S, B>(svc: &S, jar: &mut Jar, req: test::TestRequest) -> Resp
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let req = req.to_request();
+    let what = format!("{} {}", req.method(), req.uri());
+    let resp =
+        crate::support_faults::bounded(Duration::from_secs(5), &what, exchange(svc, jar, req))
+            .await;
+    assert!(
+        !resp.was_error,
+        "{what}: the service answered Err, not a response: {} {}",
+        resp.status, resp.body
+    );
+    resp
+}
+
+/// [`send`] a GET of `path`.
+pub async fn get<S, B>(svc: &S, jar: &mut Jar, path: &str) -> Resp
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    send(svc, jar, test::TestRequest::get().uri(path)).await
+}
+
+/// [`get`] whose status must be 200; the body.
+pub async fn body<S, B>(svc: &S, jar: &mut Jar, path: &str) -> String
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let r = get(svc, jar, path).await;
+    assert_eq!(r.status, StatusCode::OK, "GET {path}: {}", r.body);
+    r.body
 }
 
 /// Seconds between a cookie's `Expires` and now + `expected`; positive when

@@ -159,8 +159,9 @@ async fn main() -> std::io::Result<()> {
             )
             .service(login)
             .service(protected)
-            .service(me)
             .service(anon)
+            // Last, so the routes the baselines share are matched as there.
+            .service(me)
     })
     .workers(1)
     .bind(("127.0.0.1", port))?

@@ -27,6 +27,7 @@ mod cookie_vectors;
 mod flash;
 mod flask_import;
 mod freshness;
+mod lazy_state;
 mod limits;
 mod loaders;
 mod login;

@@ -1,11 +1,11 @@
 //! The actix middleware: makes the manager reachable from each request, and
 //! on the way out sets or deletes the remember cookie.
 //!
-//! One request, top to bottom: [`LoginMiddleware::call`] adds the manager
-//! as request data ([`Slot`]: no allocation, no I/O, no hashing; in the
-//! 0.2.4 profile it also makes the request's [`LoginState`] and loads the
-//! user before the handler, as Flask-Login 0.2.4 did) → the first thing
-//! that asks for the login puts the request's state in its extensions
+//! One request, top to bottom: [`LoginMiddleware::call`] makes the manager
+//! reachable as request data ([`Slot`]: no allocation, no I/O, no hashing;
+//! in the 0.2.4 profile it also makes the request's [`LoginState`] and
+//! loads the user before the handler, as Flask-Login 0.2.4 did) → the first
+//! thing that asks for the login puts the request's state in its extensions
 //! (`state::of`), and whatever asks for the user loads it once
 //! ([`LoginState::ensure_loaded`]: session, remember cookie, request
 //! loader, with session protection) → [`LoginFuture`] writes the remember
@@ -29,7 +29,7 @@ use futures_util::future::{Either, LocalBoxFuture};
 
 use crate::{
     manager::{Inner, LoginManager},
-    state::{made_by, LoginState, RequestLogin, Slot},
+    state::{made_by, LoginState, RequestLogin, Retired, Slot},
     user::User,
 };
 
@@ -46,12 +46,14 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        let mut data = Extensions::new();
-        data.insert(Slot(Rc::new(self.inner.clone())));
         ready(Ok(LoginMiddleware {
             service: Rc::new(service),
+            data: Rc::new({
+                let mut data = Extensions::new();
+                data.insert(Slot(Rc::new(self.inner.clone())));
+                data
+            }),
             m: self.inner.clone(),
-            data: Rc::new(data),
         }))
     }
 }
@@ -82,11 +84,12 @@ where
         #[cfg(feature = "test-helpers")]
         let test_login = crate::testing::apply(&req, &self.m);
         // A manager on a scope shadows the app's for the requests it
-        // handles: the outer one's state (if something already asked for
-        // it) is put aside and given back on the way out.
-        let outer = req.app_data::<Slot>().cloned().map(|slot| Outer {
-            shadowed: req.extensions_mut().remove::<RequestLogin>(),
-            slot,
+        // handles: the app's login (its state if something asked already,
+        // else its manager) is put aside and given back on the way out.
+        let outer = req.app_data::<Slot>().cloned().map(|slot| {
+            req.extensions_mut()
+                .remove::<RequestLogin>()
+                .unwrap_or(RequestLogin::Manager(slot))
         });
         req.add_data_container(self.data.clone());
         let m = self.m.clone();
@@ -104,7 +107,8 @@ where
         // `.wrap()` (see `LoginState::check_setup`).
         let entry_empty = req.get_session().entries().is_empty();
         let state = Rc::new(LoginState::new(m.clone(), entry_empty));
-        req.extensions_mut().insert(RequestLogin(state.clone()));
+        req.extensions_mut()
+            .insert(RequestLogin::State(state.clone()));
         let service = self.service.clone();
         let fut: EagerFuture<B> = Box::pin(async move {
             // A failing loader answers 500 before the handler runs; the
@@ -117,12 +121,6 @@ where
     }
 }
 
-/// The manager outside a scope's manager, and its state if it was made.
-struct Outer {
-    shadowed: Option<RequestLogin>,
-    slot: Slot,
-}
-
 pin_project_lite::pin_project! {
     /// The response future of [`LoginMiddleware`]: the inner service's, then
     /// the remember cookie.
@@ -131,12 +129,13 @@ pin_project_lite::pin_project! {
         #[pin]
         fut: F,
         m: Arc<Inner<U>>,
-        outer: Option<Outer>,
+        // The entry of the manager outside this one (on a scope).
+        outer: Option<RequestLogin>,
     }
 }
 
 impl<F, U: User> LoginFuture<F, U> {
-    fn new(fut: F, m: Arc<Inner<U>>, outer: Option<Outer>) -> Self {
+    fn new(fut: F, m: Arc<Inner<U>>, outer: Option<RequestLogin>) -> Self {
         LoginFuture { fut, m, outer }
     }
 }
@@ -172,10 +171,10 @@ where
         // can still read the login after the response; past a scope's
         // manager, that is the outer manager's login again.
         if let Some(outer) = this.outer.take() {
-            let login = outer
-                .shadowed
-                .unwrap_or_else(|| RequestLogin(outer.slot.0.start()));
-            res.request().extensions_mut().insert(login);
+            let mut ext = res.request().extensions_mut();
+            if let Some(RequestLogin::State(own)) = ext.insert(outer) {
+                Retired::keep(&mut ext, own);
+            }
         }
         Poll::Ready(Ok(res))
     }

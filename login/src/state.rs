@@ -4,9 +4,9 @@
 //! the session's user id, else the remember cookie, else the request
 //! loader, with session protection first.
 //!
-//! The state lives in the request's extensions ([`RequestLogin`]), put
-//! there by the first ask ([`of`]) from the manager the middleware made
-//! reachable as request data ([`Slot`]); every function, extractor and
+//! The state lives in the request's extensions ([`RequestLogin`]), made by
+//! the first ask ([`of`]) from the manager the middleware made reachable as
+//! request data ([`Slot`]); every function, extractor and
 //! guard finds it through the request it is given. Clones of an
 //! `HttpRequest` share their extensions, so a task spawned with a clone, a
 //! middleware after the response, or a handler holding another request's
@@ -14,7 +14,7 @@
 
 use std::{
     any::Any,
-    cell::{Cell, RefCell},
+    cell::{Cell, Ref, RefCell, RefMut},
     rc::Rc,
     sync::{
         atomic::{AtomicU8, Ordering},
@@ -49,10 +49,16 @@ pub(crate) enum RememberOp {
     Clear,
 }
 
-/// The request extension the middleware adds: the request's login state,
-/// seen without its user type.
+/// The request's login in its extensions: the state, made by the first
+/// ask ([`of`]); or, past a scope's manager that gave the app's back, the
+/// app's manager, which the next ask makes the state with.
 #[derive(Clone)]
-pub(crate) struct RequestLogin(pub(crate) Rc<dyn ErasedState>);
+pub(crate) enum RequestLogin {
+    /// The request's login state.
+    State(Rc<dyn ErasedState>),
+    /// Nothing asked yet for this manager's login.
+    Manager(Slot),
+}
 
 /// One request's login state.
 pub(crate) struct LoginState<U: User> {
@@ -128,11 +134,17 @@ pub(crate) fn of_request(req: &HttpRequest) -> Result<Rc<dyn ErasedState>, Login
     of(req)
 }
 
-/// A login manager, as the middleware makes it reachable from its requests:
-/// request data (a data container built once per middleware, the way actix
-/// scopes add theirs), so a request that never asks for the login costs
-/// neither an allocation nor an extension entry. The innermost manager's
-/// slot is the one a request finds.
+/// A login manager, as its middleware makes it reachable from a request:
+/// request data, a container built once per middleware and added to each
+/// request (as actix's scopes add theirs), so a request that never asks for
+/// the login costs no allocation and no extension entry. The innermost
+/// manager's slot is the one a request finds.
+///
+/// Like actix's own request data, adding it needs the only handle on the
+/// request: a middleware must not keep a clone of the `HttpRequest` across
+/// `next.call` (actix's routing panics on that too). Putting the manager in
+/// the extensions instead costs about 700 instructions (3%) on every page
+/// that never asks.
 #[derive(Clone)]
 pub(crate) struct Slot(pub(crate) Rc<dyn StartState>);
 
@@ -147,26 +159,44 @@ impl<U: User> StartState for Arc<Inner<U>> {
     }
 }
 
-/// What carries a request's extensions and app data: a handler's
+/// States of scope managers that gave the app's manager back: kept until
+/// the request ends, because a state's drop checks what the session
+/// middleware saved ([`SessionCheck`]), which it does after the response
+/// has left every login manager.
+#[derive(Default)]
+pub(crate) struct Retired(Vec<Rc<dyn ErasedState>>);
+
+impl Retired {
+    pub(crate) fn keep(ext: &mut actix_web::dev::Extensions, state: Rc<dyn ErasedState>) {
+        match ext.get_mut::<Retired>() {
+            Some(retired) => retired.0.push(state),
+            None => {
+                ext.insert(Retired(vec![state]));
+            }
+        }
+    }
+}
+
+/// What carries a request's extensions and request data: a handler's
 /// `HttpRequest`, a middleware's `ServiceRequest`, a routing guard's
 /// `GuardContext`.
 pub(crate) trait Carrier {
-    fn login(&self) -> Option<RequestLogin>;
+    fn ext(&self) -> Ref<'_, actix_web::dev::Extensions>;
+    fn ext_mut(&self) -> RefMut<'_, actix_web::dev::Extensions>;
     fn slot(&self) -> Option<&Slot>;
-    fn put_login(&self, login: RequestLogin);
 }
 
 macro_rules! carrier {
     ($ty:ty, $ext:ident, $ext_mut:ident) => {
         impl Carrier for $ty {
-            fn login(&self) -> Option<RequestLogin> {
-                self.$ext().get::<RequestLogin>().cloned()
+            fn ext(&self) -> Ref<'_, actix_web::dev::Extensions> {
+                self.$ext()
+            }
+            fn ext_mut(&self) -> RefMut<'_, actix_web::dev::Extensions> {
+                self.$ext_mut()
             }
             fn slot(&self) -> Option<&Slot> {
                 self.app_data::<Slot>()
-            }
-            fn put_login(&self, login: RequestLogin) {
-                self.$ext_mut().insert(login);
             }
         }
     };
@@ -180,24 +210,29 @@ carrier!(actix_web::guard::GuardContext<'_>, req_data, req_data_mut);
 /// innermost manager, put there for everything else that asks (the first
 /// ask of a request makes it); [`LoginError::NoManager`] without a manager.
 pub(crate) fn of<C: Carrier + ?Sized>(req: &C) -> Result<Rc<dyn ErasedState>, LoginError> {
-    if let Some(login) = req.login() {
-        return Ok(login.0);
-    }
-    let Some(slot) = req.slot() else {
-        return Err(LoginError::NoManager.logged());
+    let slot = match req.ext().get::<RequestLogin>() {
+        Some(RequestLogin::State(state)) => return Ok(state.clone()),
+        Some(RequestLogin::Manager(slot)) => slot.clone(),
+        None => match req.slot() {
+            Some(slot) => slot.clone(),
+            None => return Err(LoginError::NoManager.logged()),
+        },
     };
     let state = slot.0.start();
-    req.put_login(RequestLogin(state.clone()));
+    req.ext_mut().insert(RequestLogin::State(state.clone()));
     Ok(state)
 }
 
 /// The state this manager's request made, if something asked for it.
 pub(crate) fn made_by<U: User>(req: &HttpRequest, m: &Arc<Inner<U>>) -> Option<Rc<LoginState<U>>> {
-    let login = req.extensions().get::<RequestLogin>()?.clone();
-    if login.0.manager() != Arc::as_ptr(m).cast() {
+    let state = match req.extensions().get::<RequestLogin>()? {
+        RequestLogin::State(state) => state.clone(),
+        RequestLogin::Manager(_) => return None,
+    };
+    if state.manager() != Arc::as_ptr(m).cast() {
         return None;
     }
-    login.0.into_any().downcast().ok()
+    state.into_any().downcast().ok()
 }
 
 /// The request's state for user type `U`.

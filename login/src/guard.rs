@@ -19,7 +19,7 @@ use crate::{
     redirect::{build_login_url, make_next_param, QueryOrder},
     session::put,
     signals::Signal,
-    state::{of_request, ErasedState, LoginState},
+    state::{of, ErasedState, LoginState},
     user::User,
 };
 
@@ -303,7 +303,7 @@ struct Refusal<'a> {
 /// }
 /// ```
 pub fn unauthorized(req: &HttpRequest) -> HttpResponse {
-    match of_request(req) {
+    match of(req) {
         Ok(state) => state.unauthorized(req),
         Err(err) => actix_web::ResponseError::error_response(&err),
     }
@@ -313,7 +313,7 @@ pub fn unauthorized(req: &HttpRequest) -> HttpResponse {
 /// to the refresh view with the refresh message flashed, or 401 (403 in the
 /// 0.2.4 profile) without one.
 pub fn needs_refresh(req: &HttpRequest) -> HttpResponse {
-    match of_request(req) {
+    match of(req) {
         Ok(state) => state.needs_refresh(req),
         Err(err) => actix_web::ResponseError::error_response(&err),
     }
@@ -331,7 +331,7 @@ pub(crate) fn after_load<T: 'static>(
     req: &HttpRequest,
     then: fn(&dyn ErasedState, &HttpRequest) -> Result<T, actix_web::Error>,
 ) -> LoadFuture<T> {
-    let state = match of_request(req) {
+    let state = match of(req) {
         Ok(state) => state,
         Err(err) => return Either::Left(ready(Err(err.into()))),
     };
@@ -353,7 +353,7 @@ pub(crate) fn answer_options(req: &HttpRequest) -> Option<actix_web::Error> {
     if req.method() != Method::OPTIONS {
         return None;
     }
-    match of_request(req) {
+    match of(req) {
         Ok(state) if state.exempt_options() => Some(reject(HttpResponse::Ok().finish())),
         Ok(_) => None,
         Err(err) => Some(err.into()),

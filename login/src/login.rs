@@ -14,7 +14,7 @@ use crate::{
     remember::payload_with_tag,
     session::{fresh_flag, put, set_fresh, take},
     signals::Signal,
-    state::{of_request, typed, LoginState, RememberOp},
+    state::{of, typed, LoginState, RememberOp},
     user::User,
 };
 
@@ -275,7 +275,7 @@ pub fn login_user<U: User>(
 ///
 /// [`LoginError`] without the middleware, or when the user loader fails.
 pub async fn logout_user(req: &HttpRequest) -> Result<(), LoginError> {
-    of_request(req)?.logout(req).await
+    of(req)?.logout(req).await
 }
 
 /// Marks the login fresh again after the user re-entered their password:
@@ -298,7 +298,7 @@ pub async fn logout_user(req: &HttpRequest) -> Result<(), LoginError> {
 /// [`LoginError`] without the middleware, or when the session cannot store
 /// the values.
 pub fn confirm_login(req: &HttpRequest) -> Result<(), LoginError> {
-    of_request(req)?.confirm(req)
+    of(req)?.confirm(req)
 }
 
 /// Whether the session's login is fresh: made with credentials in this

@@ -611,7 +611,9 @@ impl<U: User> LoginManagerBuilder<U> {
     /// believe. Without any, the TCP peer address is used and the header is
     /// ignored, so a client cannot choose the address that is hashed.
     pub fn trusted_proxy(mut self, proxy: IpAddr) -> Self {
-        self.settings.trusted_proxies.push(proxy);
+        // Canonical, as `client_addr` compares (`::ffff:10.0.0.1` is
+        // `10.0.0.1`).
+        self.settings.trusted_proxies.push(proxy.to_canonical());
         self
     }
 

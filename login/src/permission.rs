@@ -45,7 +45,7 @@ use crate::{
     error::LoginError,
     guard::{answer_options, json, reject, wants_json},
     manager::Handler,
-    state::{of_request, LoginState},
+    state::{of, LoginState},
     user::{LoaderError, User},
 };
 
@@ -408,7 +408,7 @@ async fn check<'n>(
     req: &HttpRequest,
     names: impl IntoIterator<Item = &'n str>,
 ) -> Result<Verdict<'n>, LoginError> {
-    let state = of_request(req)?;
+    let state = of(req)?;
     Ok(match state.permissions().permission_set(req).await? {
         None => Verdict::Anonymous,
         Some(set) => Verdict::Missing(names.into_iter().filter(|n| !set.has(n)).collect()),
@@ -462,7 +462,7 @@ async fn require<'n>(
 /// }
 /// ```
 pub fn forbidden(req: &HttpRequest) -> HttpResponse {
-    match of_request(req) {
+    match of(req) {
         Ok(state) => state.permissions().forbidden(req),
         Err(err) => actix_web::ResponseError::error_response(&err),
     }

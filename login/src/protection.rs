@@ -59,9 +59,10 @@ impl<U: User> LoginState<U> {
     /// one — Flask-Login 0.2.4 did so even in an empty session, which gave
     /// every cookieless request a stored session; here an empty session
     /// stays empty (and unsaved) until something else writes to it, and
-    /// the identifier is stored on the next request. On a mismatch, basic protection (or a permanent session) marks
-    /// the login stale; strong protection logs the session out (0.2.4:
-    /// clears it) and deletes the remember cookie the request carried.
+    /// the identifier is stored on the next request. On a mismatch, basic
+    /// protection (or a permanent session) marks the login stale; strong
+    /// protection logs the session out (0.2.4: clears it) and deletes the
+    /// remember cookie the request carried.
     pub(crate) fn protect(&self, req: &HttpRequest, session: &Session) -> Result<bool, LoginError> {
         let m = &*self.m;
         let eager = m.rules.eager_load;
@@ -113,7 +114,8 @@ impl<U: User> LoginState<U> {
 /// `[2001:db8::7]:443`), as some proxies write them.
 pub(crate) fn client_addr(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip().to_canonical();
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|t| t.to_canonical() == ip);
+    // `trusted` is canonical already (`LoginManagerBuilder::trusted_proxy`).
+    let is_trusted = |ip: IpAddr| trusted.contains(&ip);
     if trusted.is_empty() || !is_trusted(peer) {
         return Some(peer);
     }

@@ -6,11 +6,11 @@
 //!
 //! The state lives in the request's extensions ([`RequestLogin`]), made by
 //! the first ask ([`of`]) from the manager the middleware made reachable as
-//! request data ([`Slot`]); every function, extractor and
-//! guard finds it through the request it is given. Clones of an
-//! `HttpRequest` share their extensions, so a task spawned with a clone, a
-//! middleware after the response, or a handler holding another request's
-//! `HttpRequest` each act on the request they hold, and on no other.
+//! request data ([`Slot`]); every function, extractor and guard finds it
+//! through the request it is given. Clones of an `HttpRequest` share their
+//! extensions, so a task spawned with a clone, a middleware after the
+//! response, or a handler holding another request's `HttpRequest` each act
+//! on the request they hold, and on no other.
 
 use std::{
     any::Any,
@@ -129,11 +129,6 @@ impl<U: User> Drop for LoginState<U> {
     }
 }
 
-/// The request's state, or [`LoginError::NoManager`].
-pub(crate) fn of_request(req: &HttpRequest) -> Result<Rc<dyn ErasedState>, LoginError> {
-    of(req)
-}
-
 /// A login manager, as its middleware makes it reachable from a request:
 /// request data, a container built once per middleware and added to each
 /// request (as actix's scopes add theirs), so a request that never asks for
@@ -237,7 +232,7 @@ pub(crate) fn made_by<U: User>(req: &HttpRequest, m: &Arc<Inner<U>>) -> Option<R
 
 /// The request's state for user type `U`.
 pub(crate) fn typed<U: User>(req: &HttpRequest) -> Result<Rc<LoginState<U>>, LoginError> {
-    let state = of_request(req)?;
+    let state = of(req)?;
     let loads = state.user_type();
     state
         .into_any()
